@@ -1,0 +1,25 @@
+/* File helpers that never leave a partial file behind. */
+#ifndef EGS_FSUTIL_H
+#define EGS_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "strbuf.h"
+
+/* Replaces path with data atomically: writes a temporary file in the same
+ * directory, fchmod(mode), fsync, rename over path, fsync the directory.
+ * On failure path is untouched and the temporary file is removed.
+ * Returns 0, or -1 with errno set. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Appends the whole file to out. Fails with EFBIG when it is larger than
+ * max bytes (0: no limit). Returns 0 or -1 with errno. */
+int fs_read_file(const char *path, struct strbuf *out, size_t max);
+/* mkdir -p: creates missing parents with mode; existing dirs are fine. */
+int fs_mkdir_p(const char *path, mode_t mode);
+/* Writes all of buf to fd, retrying on EINTR and short writes. */
+int fs_write_all(int fd, const void *buf, size_t len);
+/* Joins dir and name with one '/' into a malloc'd string (NULL: ENOMEM). */
+char *fs_join(const char *dir, const char *name);
+
+#endif
