@@ -20,7 +20,7 @@ HOST_CC ?= gcc
 KHDR := -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
 
 .PHONY: all deps test unit integration demo clean distclean tools musl-check \
-	iso initramfs bench fuzz
+	iso initramfs e2e bench fuzz
 all: $(B)/egs
 
 include vendor/bearssl/bearssl.mk
@@ -73,8 +73,12 @@ $(B)/gen/schema_blob.c: $(CLOUDINIT_SCHEMA) vendor/cloud-init/embed.py
 	@mkdir -p $(@D)
 	/usr/bin/python3 vendor/cloud-init/embed.py egs_schema_blob $(CLOUDINIT_SCHEMA) > $@.tmp && mv $@.tmp $@
 
+# After linking: the validator must implement every keyword of the
+# embedded cloud-init schema (egs validate --self-check names the first
+# one it does not), else the build fails.
 $(B)/egs: $(MUSL_OBJS) $(DROPBEAR_EMBED) $(MUSL_LIBS)
 	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@.tmp $(MUSL_OBJS) $(DROPBEAR_EMBED) $(MUSL_LIBS)
+	$@.tmp validate --self-check
 	mv $@.tmp $@
 	@echo "built $@ ($$(stat -c %s $@) bytes)"
 
@@ -116,6 +120,38 @@ test: deps all unit
 
 demo: deps all
 	@tests/demo.sh $(abspath $(B)/egs)
+
+# ---- guests: installer ISO, initramfs, QEMU e2e, boot bench ---------------
+INITRAMFS_MODULES ?= vsock vmw_vsock_virtio_transport vsock_loopback virtio_pci \
+	virtio_net virtio_blk isofs sr_mod ata_piix
+
+iso: all
+	iso/build.sh $(B)/egs $(VERSION) $(B)
+
+initramfs: all
+	initramfs/get-kernel.sh $(B)/kernel >/dev/null
+	initramfs/build.sh --egs $(B)/egs --kernel-dir $(B)/kernel \
+		--modules "$(INITRAMFS_MODULES)" --out $(B)/egs-initramfs.cpio.gz
+
+e2e: all
+	EGS=$(abspath $(B)/egs) /usr/bin/python3 tests/e2e/test_boot.py
+
+# ---- fuzzing (clang libFuzzer): make fuzz FUZZ_SECONDS=N -------------------
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(DEFS) $(INCS) -fsanitize=fuzzer,address,undefined
+
+$(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS) $(B)/gen/schema_blob.c $(HOST_LIBS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(B)/gen/schema_blob.c $(HOST_LIBS) -lm
+
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
+		mkdir -p $(B)/fuzz/work-$$name; \
+		echo "== $$name ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(B)/fuzz/work-$$name \
+			$$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -n 3 || exit 1; done
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs

@@ -5,7 +5,9 @@
  * reaps; nothing a session does can take it down. */
 #include "applets.h"
 #include "cli.h"
+#include "flags.h"
 #include "hostkey.h"
+#include "kvp.h"
 #include "listen.h"
 #include "log.h"
 #include "sdnotify.h"
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +47,7 @@ static const char usage[] =
 	"  --kvp-dir DIR        Hyper-V KVP pools (default /var/lib/hyperv)\n"
 	"  --log-dir DIR        agent.log (default /var/log/eryph/guest-services)\n"
 	"  --max-sessions N     concurrent SSH connections (default 64)\n"
+	"  --sysfs-dir DIR      where SMBIOS/fw_cfg credential keys are read (default /sys)\n"
 	"  --foreground         run in the foreground (always; accepted for init scripts)\n"
 	"  --pidfile FILE       write the service's pid to FILE\n"
 	"  --debug              log debug messages\n"
@@ -53,7 +57,8 @@ static const char usage[] =
 	"it behaves like the original egs-service's command-line verbs.\n";
 
 struct service {
-	const char *config_dir, *kvp_dir, *log_dir, *pidfile;
+	const char *config_dir, *kvp_dir, *log_dir, *pidfile, *sysfs_dir;
+	struct egs_flags flags;
 	struct listen_spec specs[MAX_LISTENERS];
 	int fds[MAX_LISTENERS];
 	int nspecs;
@@ -121,6 +126,8 @@ static int parse_args(struct service *s, int argc, char **argv)
 			s->kvp_dir = val;
 		} else if (strcmp(a, "--log-dir") == 0 && val) {
 			s->log_dir = val;
+		} else if (strcmp(a, "--sysfs-dir") == 0 && val) {
+			s->sysfs_dir = val;
 		} else if (strcmp(a, "--pidfile") == 0 && val) {
 			s->pidfile = val;
 		} else if (strcmp(a, "--max-sessions") == 0 && val) {
@@ -247,8 +254,8 @@ static void serve_connection(struct service *s, int fd)
 	/* Dropbear options: pass the service environment on (HOME, TERM as
 	 * the original), no port forwarding (until
 	 * PortForwardingEnabled), 5 auth attempts as the original. */
-	char *dbargv[] = {"egs-service", "-e", "-j", "-k", "-T", "5", NULL};
-	egs_dropbear_serve(fd, 6, dbargv);
+	char *dbargv[] = {"egs-service", "-e", "-T", "5", "-j", "-k", NULL};
+	egs_dropbear_serve(fd, s->flags.port_forwarding ? 4 : 6, dbargv);
 	_exit(1);
 }
 
@@ -305,6 +312,35 @@ static int setup_signals(void)
 	return 0;
 }
 
+/* The guest pool keys the host reads (egs-compat §3.3): on start status,
+ * version, operating-system and features; on stop status and features are
+ * removed and version/operating-system written again. A missing pool is
+ * normal outside Hyper-V (the original fails to start there; egs does not). */
+static void publish_status(struct service *s, int up)
+{
+	struct utsname u;
+	char os[3 * sizeof(u.release) + 4] = "Linux";
+	if (uname(&u) == 0)
+		snprintf(os, sizeof(os), "%s %s %s", u.sysname, u.release, u.version);
+	const char *features = s->flags.port_forwarding ? "shell-override port-forwarding"
+	                                                : "shell-override";
+	struct kvp_change ch[] = {
+		{"eryph:guest-services:status", up ? "available" : NULL},
+		{"eryph:guest-services:version", EGS_VERSION},
+		{"eryph:guest-services:operating-system", os},
+		{"eryph:guest-services:features", up ? features : NULL},
+	};
+	struct strbuf err = STRBUF_INIT;
+	if (kvp_update(s->kvp_dir, KVP_POOL_GUEST, ch, 4, 0, &err) == 0)
+		log_msg(LOG_INF, "egs.service", "KVP status %s", up ? "available" : "removed");
+	else if (errno == ENOENT)
+		log_msg(LOG_DBG, "egs.service", "No KVP pool in %s (not Hyper-V): status not published",
+		        s->kvp_dir);
+	else
+		log_msg(LOG_WRN, "egs.service", "KVP status not written: %s", sb_str(&err));
+	sb_free(&err);
+}
+
 /* Stop: no new connections; sessions get stop_timeout seconds to end. */
 static void shut_down(struct service *s, int stop_timeout)
 {
@@ -317,6 +353,8 @@ static void shut_down(struct service *s, int stop_timeout)
 	}
 	sd_notify_send("STOPPING=1");
 	log_msg(LOG_INF, "egs.service", "Stopping; %d session(s) open", s->sessions);
+	if (s->flags.remote_access)
+		publish_status(s, 0);
 	for (int t = 0; s->sessions > 0 && t < stop_timeout * 10; t++) {
 		reap(s);
 		if (s->sessions > 0)
@@ -346,6 +384,7 @@ int service_main(int argc, char **argv)
 		.kvp_dir = "/var/lib/hyperv",
 		.log_dir = "/var/log/eryph/guest-services",
 		.max_sessions = 64,
+		.sysfs_dir = "/sys",
 	};
 	if (parse_args(&s, argc, argv) < 0)
 		return 2;
@@ -369,8 +408,20 @@ int service_main(int argc, char **argv)
 		log_msg(LOG_INF, "egs.service", "Generated a new ECDSA P-256 host key in %s/private",
 		        s.config_dir);
 	sb_free(&err);
+	char *flags_path = fs_join(s.config_dir, FLAGS_FILE);
+	if (!flags_path || flags_load(flags_path, &s.flags) < 0) {
+		if (errno != ENOENT)
+			log_msg(LOG_WRN, "egs.service", "Cannot read %s (%s): using defaults",
+			        flags_path ? flags_path : FLAGS_FILE, strerror(errno));
+		flags_defaults(&s.flags);
+	}
+	free(flags_path);
+	log_msg(LOG_INF, "egs.service", "RemoteAccessEnabled=%d KvpAuthEnabled=%d PortForwardingEnabled=%d",
+	        s.flags.remote_access, s.flags.kvp_auth, s.flags.port_forwarding);
 	sshd_settings.config_dir = s.config_dir;
 	sshd_settings.kvp_dir = s.kvp_dir;
+	sshd_settings.sysfs_dir = s.sysfs_dir;
+	sshd_settings.kvp_auth = s.flags.kvp_auth;
 	sshd_settings.hostkey = (const unsigned char *)s.hostkey.wire_priv.data;
 	sshd_settings.hostkey_len = s.hostkey.wire_priv.len;
 	sshd_settings.service_shell = getenv("SHELL");
@@ -380,11 +431,20 @@ int service_main(int argc, char **argv)
 		log_msg(LOG_FTL, "egs.service", "signal setup: %s", strerror(errno));
 		return 1;
 	}
-	if (open_listeners(&s) < 0)
+	if (!s.flags.remote_access) {
+		/* as the original: no listener and no KVP status; stay up so the
+		 * init system sees a healthy service */
+		s.nspecs = 0;
+		log_msg(LOG_INF, "egs.service", "Remote access is disabled (RemoteAccessEnabled=0)");
+	} else if (open_listeners(&s) < 0) {
 		return 1;
+	}
 	if (s.pidfile && write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_WRN, "egs.service", "Cannot write %s: %s", s.pidfile, strerror(errno));
-	log_msg(LOG_INF, "egs.service", "SSH transport listening; remote access is available.");
+	if (s.flags.remote_access) {
+		publish_status(&s, 1);
+		log_msg(LOG_INF, "egs.service", "SSH transport listening; remote access is available.");
+	}
 	sd_notify_send("READY=1");
 
 	time_t last_vsock_log = time(NULL);

@@ -42,7 +42,7 @@ char *fs_join(const char *dir, const char *name)
 	return p;
 }
 
-static int fsync_parent(const char *path)
+int fs_fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -90,7 +90,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	return fsync_parent(path);
+	return fs_fsync_parent(path);
 fail:;
 	int e = errno;
 	if (fd >= 0)

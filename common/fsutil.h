@@ -19,6 +19,10 @@ int fs_read_file(const char *path, struct strbuf *out, size_t max);
 int fs_mkdir_p(const char *path, mode_t mode);
 /* Writes all of buf to fd, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *buf, size_t len);
+/* fsyncs the directory that holds path ("." when path has no '/'), so a
+ * rename into it is durable. File systems that refuse fsync on directories
+ * (EINVAL, EROFS) count as success. Returns 0 or -1 with errno. */
+int fs_fsync_parent(const char *path);
 /* Joins dir and name with one '/' into a malloc'd string (NULL: ENOMEM). */
 char *fs_join(const char *dir, const char *name);
 

@@ -17,6 +17,7 @@ name=$(basename "$pkgdir")
 die() { printf 'vendor/%s: %s\n' "$name" "$*" >&2; exit 1; }
 
 [ -f "$pkgdir/VERSION" ] || die "missing $pkgdir/VERSION"
+mkdir -p "$cache" && cache=$(cd "$cache" && pwd) || die "cannot create the cache dir $cache"
 . "$pkgdir/VERSION"
 : "${DEBIAN_SOURCE:?}" "${ORIG_VERSION:?}" "${ORIG_SHA256:?}"
 
@@ -48,7 +49,6 @@ ensure_deb_src() {
 
 download() {
 	ensure_deb_src
-	mkdir -p "$cache"
 	echo "vendor/$name: apt-get source --download-only $DEBIAN_SOURCE" >&2
 	if ! (cd "$cache" && apt-get source -qq --download-only "$DEBIAN_SOURCE" >/dev/null 2>"$cache/apt.log"); then
 		apt-get update -qq >/dev/null 2>&1 || true

@@ -27,7 +27,20 @@ ssh-keygen    openssh-client
 sftp          openssh-client
 socat         socat
 py:paramiko   python3-paramiko
+clang         clang
+xorriso       xorriso
+busybox       busybox-static
+qemu-system-x86_64 qemu-system-x86
+cloud-localds cloud-image-utils
+cpio          cpio
+depmod        kmod
 LIST
+# cloud-init is the oracle of the validate tests: installed, never run.
+# /etc/cloud/cloud-init.disabled first, so it can never provision this
+# machine (its units also stay inactive on a machine without systemd).
+if ! command -v cloud-init >/dev/null 2>&1; then
+	need="$need cloud-init"
+fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "egs build: missing Debian packages:$need" >&2
@@ -35,6 +48,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "egs build: apt-get install$need" >&2
+case " $need " in *" cloud-init "*) mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled ;; esac
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -q --no-install-recommends $need >/dev/null 2>&1 || {
 	apt-get update -q >/dev/null 2>&1

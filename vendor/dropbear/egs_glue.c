@@ -6,6 +6,8 @@
 #include "session.h"
 #include "signkey.h"
 #include "buffer.h"
+#include "packet.h"
+#include "ssh.h"
 #include "egs_glue.h"
 
 #include <sys/un.h>
@@ -116,7 +118,52 @@ int egs_glue_subsystem(const char *name)
 	return name && egs_hook_subsystem(name);
 }
 
-void egs_glue_exec(const char *cmd, int subsystem, const char *term, int maxfd)
+#define EGS_MAX_ENV 16
+
+struct egs_chan {
+	char *shell, *shell_args;             /* env SHELL, SHELL_ARGS */
+	char *env_name[EGS_MAX_ENV], *env_value[EGS_MAX_ENV];
+	int nenv;
+	char *req_type;                       /* a pending *@eryph.io request */
+	unsigned char *req_payload;
+	unsigned int req_len;
+	int status_r, status_w;
+};
+
+static struct egs_chan *chan_get(struct egs_chan **chan)
+{
+	if (!*chan) {
+		*chan = m_malloc(sizeof(**chan));
+		memset(*chan, 0, sizeof(**chan));
+		(*chan)->status_r = (*chan)->status_w = -1;
+	}
+	return *chan;
+}
+
+void egs_glue_chan_free(struct egs_chan *c)
+{
+	int i;
+	if (!c) {
+		return;
+	}
+	m_free(c->shell);
+	m_free(c->shell_args);
+	for (i = 0; i < c->nenv; i++) {
+		m_free(c->env_name[i]);
+		m_free(c->env_value[i]);
+	}
+	m_free(c->req_type);
+	m_free(c->req_payload);
+	if (c->status_r >= 0) {
+		m_close(c->status_r);
+	}
+	if (c->status_w >= 0) {
+		m_close(c->status_w);
+	}
+	m_free(c);
+}
+
+static void reset_child(int maxfd, int keep)
 {
 	int i;
 	/* execv() would reset Dropbear's handlers; egs may not exec */
@@ -127,7 +174,172 @@ void egs_glue_exec(const char *cmd, int subsystem, const char *term, int maxfd)
 	}
 	/* nothing of the session (socket, keys) may leak into the child */
 	for (i = 3; i <= maxfd; i++) {
-		m_close(i);
+		if (i != keep) {
+			m_close(i);
+		}
 	}
-	egs_hook_exec(cmd, subsystem, term);
+}
+
+void egs_glue_exec(const char *cmd, int subsystem, int pty, const struct egs_chan *c,
+                   int maxfd)
+{
+	struct egs_exec_request req;
+	int i;
+
+	memset(&req, 0, sizeof(req));
+	req.command = subsystem ? NULL : cmd;
+	req.subsystem = subsystem ? cmd : NULL;
+	req.pty = pty;
+	if (c) {
+		req.env_shell = c->shell;
+		req.env_shell_args = c->shell_args;
+		for (i = 0; i < c->nenv; i++) {
+			setenv(c->env_name[i], c->env_value[i], 1);
+		}
+	}
+	reset_child(maxfd, -1);
+	egs_hook_exec(&req);
+}
+
+int egs_glue_env(struct egs_chan **chan, int started)
+{
+	unsigned int nlen, vlen;
+	char *name = buf_getstring(ses.payload, &nlen);
+	char *value = buf_getstring(ses.payload, &vlen);
+	int ret = DROPBEAR_FAILURE;
+	struct egs_chan *c;
+	int i;
+
+	if (started || strlen(name) != nlen || strlen(value) != vlen
+			|| !egs_hook_env_allowed(name)) {
+		goto out;
+	}
+	c = chan_get(chan);
+	if (strcmp(name, "SHELL") == 0) {
+		m_free(c->shell);
+		c->shell = value;
+		value = NULL;
+	} else if (strcmp(name, "SHELL_ARGS") == 0) {
+		m_free(c->shell_args);
+		c->shell_args = value;
+		value = NULL;
+	} else {
+		for (i = 0; i < c->nenv && strcmp(c->env_name[i], name) != 0; i++) {
+		}
+		if (i == EGS_MAX_ENV) {
+			goto out;
+		}
+		if (i == c->nenv) {
+			c->env_name[c->nenv++] = name;
+			name = NULL;
+		} else {
+			m_free(c->env_value[i]);
+		}
+		c->env_value[i] = value;
+		value = NULL;
+	}
+	ret = DROPBEAR_SUCCESS;
+out:
+	m_free(name);
+	m_free(value);
+	return ret;
+}
+
+int egs_glue_request_prepare(struct egs_chan **chan, const char *type,
+                             const unsigned char *payload, unsigned int len)
+{
+	struct egs_chan *c = chan_get(chan);
+	int fds[2];
+
+	if (c->req_type || pipe(fds) < 0) {
+		return DROPBEAR_FAILURE;
+	}
+	setnonblocking(fds[0]);
+	c->status_r = fds[0];
+	c->status_w = fds[1];
+	ses.maxfd = MAX(ses.maxfd, fds[1]);
+	c->req_type = m_strdup(type);
+	c->req_payload = m_malloc(len ? len : 1);
+	memcpy(c->req_payload, payload, len);
+	c->req_len = len;
+	return DROPBEAR_SUCCESS;
+}
+
+void egs_glue_request_started(struct egs_chan *c, int ok)
+{
+	if (c->status_w >= 0) {
+		m_close(c->status_w);
+		c->status_w = -1;
+	}
+	if (!ok) {
+		m_close(c->status_r);
+		c->status_r = -1;
+		m_free(c->req_type);
+		c->req_type = NULL;
+	}
+}
+
+int egs_glue_request_pending(const struct egs_chan *c)
+{
+	return c && c->req_type;
+}
+
+void egs_glue_request_child(struct egs_chan *c, int maxfd)
+{
+	reset_child(maxfd, c->status_w);
+	/* the original resolves relative paths against the service's cwd, / */
+	if (chdir("/") < 0) {
+		dropbear_exit("chdir(\"/\") failed");
+	}
+	egs_hook_request(c->req_type, c->req_payload, c->req_len, c->status_w);
+}
+
+static void send_request_reply(unsigned int remotechan, const char *name, int with_signal,
+                               unsigned int status, const char *message)
+{
+	CHECKCLEARTOWRITE();
+	buf_putbyte(ses.writepayload, SSH_MSG_CHANNEL_REQUEST);
+	buf_putint(ses.writepayload, remotechan);
+	buf_putstring(ses.writepayload, name, strlen(name));
+	buf_putbyte(ses.writepayload, 0); /* want_reply FALSE */
+	if (with_signal) {
+		buf_putstring(ses.writepayload, "exception@eryph.io", 18);
+		buf_putbyte(ses.writepayload, 0); /* core dumped FALSE */
+		buf_putstring(ses.writepayload, message, strlen(message));
+		buf_putstring(ses.writepayload, "", 0); /* language tag */
+	} else {
+		buf_putint(ses.writepayload, status);
+	}
+	encrypt_packet();
+}
+
+void egs_glue_request_result(struct egs_chan *c, unsigned int remotechan)
+{
+	char line[600];
+	ssize_t n;
+	unsigned long status;
+	char *nl;
+
+	do {
+		n = read(c->status_r, line, sizeof(line) - 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		return; /* still running: the client closed the channel first */
+	}
+	line[n] = '\0';
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+	}
+	if (strcmp(line, "ok") == 0) {
+		return; /* success is a plain CLOSE, as the original */
+	}
+	if (strncmp(line, "status ", 7) == 0) {
+		status = strtoul(line + 7, NULL, 10);
+		send_request_reply(remotechan, "exit-status", 0, (unsigned int)status, NULL);
+		return;
+	}
+	send_request_reply(remotechan, "exit-signal", 1, 0,
+		strncmp(line, "exception ", 10) == 0 ? line + 10
+		: "The request ended without a result.");
 }

@@ -8,6 +8,7 @@
 
 struct sockaddr_storage;
 struct SIGN_key;
+struct egs_chan; /* per-channel egs state, owned by egs_glue.c */
 
 /* egs_dropbear_serve(): route Dropbear's log lines to egs_hook_log(). */
 void egs_glue_setup(void);
@@ -25,7 +26,24 @@ int egs_glue_checkpubkey(const char *algo, unsigned int algolen,
 int egs_glue_load_hostkeys(struct SIGN_key *hostkey);
 /* sessioncommand(): 1 if egs runs this subsystem. */
 int egs_glue_subsystem(const char *name);
-/* execchild(): resets signals, closes fds above 2, hands over to egs. */
-void egs_glue_exec(const char *cmd, int subsystem, const char *term, int maxfd);
+/* execchild(): resets signals, closes fds above 2, exports the client's
+ * accepted env values, hands over to egs_hook_exec(). */
+void egs_glue_exec(const char *cmd, int subsystem, int pty, const struct egs_chan *chan,
+                   int maxfd);
+/* chansessionrequest() "env": reads name and value from the payload and
+ * keeps them if egs allows them and nothing runs yet (started == 0). */
+int egs_glue_env(struct egs_chan **chan, int started);
+/* egs requests (*@eryph.io): keep type and payload and make the status
+ * pipe (prepare), close the parent's write end once the child runs
+ * (started), and in the child perform it (child, never returns). */
+int egs_glue_request_prepare(struct egs_chan **chan, const char *type,
+                             const unsigned char *payload, unsigned int len);
+void egs_glue_request_started(struct egs_chan *chan, int ok);
+int egs_glue_request_pending(const struct egs_chan *chan);
+void egs_glue_request_child(struct egs_chan *chan, int maxfd);
+/* send_exitsignalstatus(): nothing, exit-status or exit-signal
+ * exception@eryph.io, from the child's status line. */
+void egs_glue_request_result(struct egs_chan *chan, unsigned int remotechan);
+void egs_glue_chan_free(struct egs_chan *chan);
 
 #endif

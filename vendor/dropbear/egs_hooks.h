@@ -30,12 +30,33 @@ int egs_hook_key_allowed(const char *algo, const unsigned char *blob, unsigned i
 int egs_hook_hostkey(const unsigned char **blob, unsigned int *len);
 /* 1 if egs runs the named subsystem itself ("sftp", "powershell"). */
 int egs_hook_subsystem(const char *name);
+/* 1 if the client may set environment variable name with an "env"
+ * request (the original: SHELL and SHELL_ARGS; egs adds LANG and LC_*). */
+int egs_hook_env_allowed(const char *name);
+
+/* What a session channel asked to run. */
+struct egs_exec_request {
+	const char *command;        /* "exec": the command; NULL for "shell" */
+	const char *subsystem;      /* "subsystem": its name; else NULL */
+	int pty;                    /* stdin/stdout/stderr are the pty */
+	const char *env_shell;      /* SHELL from an "env" request, or NULL */
+	const char *env_shell_args; /* SHELL_ARGS from an "env" request, or NULL */
+};
 /* In the forked channel child, stdin/stdout/stderr already connected to
- * the channel (or the pty): runs the shell (cmd NULL), the command, or
- * the subsystem (subsystem != 0, cmd is its name). term is the pty-req
- * TERM or NULL without a pty. Never returns. */
-void egs_hook_exec(const char *cmd, int subsystem, const char *term)
-	__attribute__((noreturn));
+ * the channel (or the pty), environment set: runs it. Never returns. */
+void egs_hook_exec(const struct egs_exec_request *req) __attribute__((noreturn));
+
+/* 1 if type is one of egs's own channel requests (*@eryph.io). */
+int egs_hook_is_request(const char *type);
+/* In a forked child of the session, stdin = channel data from the client,
+ * stdout = channel data to the client, cwd "/": performs request type
+ * with its wire payload (the bytes after want_reply) and writes one result
+ * line to status_fd ("ok", "status N" or "exception MESSAGE"), which the
+ * session turns into "no exit-status", exit-status N or exit-signal
+ * exception@eryph.io. Never returns. */
+void egs_hook_request(const char *type, const unsigned char *payload, unsigned int len,
+                      int status_fd) __attribute__((noreturn));
+
 /* One log line from Dropbear; priority is a syslog LOG_* level. */
 void egs_hook_log(int priority, const char *message);
 
