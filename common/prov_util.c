@@ -1,0 +1,161 @@
+/* Helpers every provisioning module uses (common/prov.h): paths under
+ * --root, dry-run aware writes, commands, "accepted, not applied". */
+#include "prov.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "log.h"
+
+char *prov_path(const struct prov_ctx *ctx, const char *abs)
+{
+	if (!ctx->root || strcmp(ctx->root, "/") == 0 || !ctx->root[0])
+		return strdup(abs);
+	return fs_join(ctx->root, abs);
+}
+
+void prov_action(const struct prov_ctx *ctx, const char *fmt, ...)
+{
+	struct strbuf line = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&line, fmt, ap);
+	va_end(ap);
+	if (ctx->dry_run)
+		printf("dry-run: %s\n", sb_str(&line));
+	else
+		log_msg(LOG_INF, "egs.run", "%s", sb_str(&line));
+	sb_free(&line);
+}
+
+static int mkdir_parents(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return -1;
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = fs_mkdir_p(dir, 0755);
+	}
+	free(dir);
+	return rc;
+}
+
+int prov_write_file(const struct prov_ctx *ctx, const char *abs, const void *data, size_t len,
+                    mode_t mode, uid_t uid, gid_t gid)
+{
+	prov_action(ctx, "write %s (%zu bytes, mode %04o)", abs, len, (unsigned)mode);
+	if (ctx->dry_run)
+		return 0;
+	char *path = prov_path(ctx, abs);
+	if (!path)
+		return -1;
+	int rc = -1;
+	if (mkdir_parents(path) == 0 && fs_write_atomic(path, data, len, mode) == 0) {
+		rc = 0;
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) < 0)
+			rc = -1;
+	}
+	int e = errno;
+	free(path);
+	errno = e;
+	return rc;
+}
+
+/* Finds argv0 in the PATH of the target tree; 1 if it exists there. */
+static int exists_in_root(const struct prov_ctx *ctx, const char *argv0, char *found, size_t cap)
+{
+	static const char *const dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+	                                   "/usr/bin", "/sbin", "/bin"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) || argv0[0] == '/'; i++) {
+		char abs[1024];
+		if (argv0[0] == '/')
+			snprintf(abs, sizeof(abs), "%s", argv0);
+		else
+			snprintf(abs, sizeof(abs), "%s/%s", dirs[i], argv0);
+		char *path = prov_path(ctx, abs);
+		int ok = path && access(path, X_OK) == 0;
+		free(path);
+		if (ok) {
+			snprintf(found, cap, "%s", abs);
+			return 1;
+		}
+		if (argv0[0] == '/')
+			return 0;
+	}
+	return 0;
+}
+
+int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	for (int i = 0; argv[i]; i++)
+		sb_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
+	char prog[1024];
+	if (!exists_in_root(ctx, argv[0], prog, sizeof(prog))) {
+		prov_action(ctx, "skip '%s': %s not found in %s", sb_str(&cmd), argv[0],
+		            ctx->root && ctx->root[0] ? ctx->root : "/");
+		sb_free(&cmd);
+		return 127;
+	}
+	prov_action(ctx, "run %s", sb_str(&cmd));
+	sb_free(&cmd);
+	if (ctx->dry_run)
+		return 0;
+	int in[2] = {-1, -1};
+	if (input && pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		if (input) {
+			close(in[0]);
+			close(in[1]);
+		}
+		return -1;
+	}
+	if (pid == 0) {
+		if (input)
+			dup2(in[0], 0);
+		else {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0)
+				dup2(null, 0);
+		}
+		if (ctx->root && ctx->root[0] && strcmp(ctx->root, "/") != 0 &&
+		    (chroot(ctx->root) < 0 || chdir("/") < 0)) {
+			fprintf(stderr, "egs run: chroot %s: %s\n", ctx->root, strerror(errno));
+			_exit(126);
+		}
+		execv(prog, argv);
+		fprintf(stderr, "egs run: %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	if (input) {
+		close(in[0]);
+		fs_write_all(in[1], input, strlen(input));
+		close(in[1]);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+void prov_not_applied(const struct prov_ctx *ctx, const char *key)
+{
+	(void)ctx;
+	log_msg(LOG_INF, "egs.run", "'%s' is accepted but not applied by egs", key);
+}
