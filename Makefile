@@ -5,6 +5,8 @@
 #   make demo       show the main job end to end
 #   make deps       only the dependency pipeline (Debian source packages)
 #   make SAN=1 test sanitizer build of our code (clang ASan+UBSan, glibc)
+#   make fuzz FUZZ_SECONDS=N [FUZZ=fuzz_a,fuzz_b]   libFuzzer targets in tests/fuzz/
+#   make iso | initramfs | e2e   guests (see docs/guests.md)
 #
 # Every dependency comes from a Debian source package (vendor/*/VERSION pins
 # the upstream tarball's sha256); nothing fetched is committed.
@@ -20,7 +22,7 @@ HOST_CC ?= gcc
 KHDR := -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
 
 .PHONY: all deps test unit integration demo clean distclean tools musl-check \
-	iso initramfs e2e bench fuzz
+	iso initramfs e2e bench bench-memory fuzz
 all: $(B)/egs
 
 include vendor/bearssl/bearssl.mk
@@ -86,37 +88,74 @@ $(B)/egs: $(MUSL_OBJS) $(DROPBEAR_EMBED) $(MUSL_LIBS)
 # Unit tests: tests/unit/test_*.c, each linked with testlib.c and our common
 # code built for the host with ASan+UBSan (or clang with SAN=1).
 ifeq ($(SAN),1)
-TEST_CC := clang
+TEST_CC  := clang
+HOST_OBJ := $(B)/san/host
 else
-TEST_CC := $(HOST_CC)
+TEST_CC  := $(HOST_CC)
+HOST_OBJ := $(B)/host
 endif
 TEST_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(DEFS) $(INCS) -iquote tests/unit \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/test/%,$(UNIT_SRCS))
-HOST_OBJS   := $(patsubst %.c,$(B)/host/%.o,$(COMMON_SRCS)) $(B)/host/gen/schema_blob.o \
-	$(B)/host/tests/unit/testlib.o
+HOST_OBJS   := $(patsubst %.c,$(HOST_OBJ)/%.o,$(COMMON_SRCS)) $(HOST_OBJ)/gen/schema_blob.o \
+	$(HOST_OBJ)/tests/unit/testlib.o
 
-$(B)/host/%.o: %.c common/*.h tests/unit/testlib.h | $(HOST_LIBS)
+$(HOST_OBJ)/%.o: %.c common/*.h applets/applets.h applets/applets.def tests/unit/testlib.h | $(HOST_LIBS)
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(B)/host/gen/%.o: $(B)/gen/%.c
+$(HOST_OBJ)/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(B)/host/libegs_test.a: $(HOST_OBJS)
+$(HOST_OBJ)/libegs_test.a: $(HOST_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/test/%: tests/unit/%.c $(B)/host/libegs_test.a $(HOST_LIBS)
+$(B)/test/%: tests/unit/%.c $(HOST_OBJ)/libegs_test.a $(HOST_LIBS)
 	@mkdir -p $(@D)
-	$(TEST_CC) $(TEST_CFLAGS) -o $@ $< $(B)/host/libegs_test.a $(HOST_LIBS)
+	$(TEST_CC) $(TEST_CFLAGS) -o $@ $< $(HOST_OBJ)/libegs_test.a $(HOST_LIBS)
 
 unit: $(UNIT_BINS)
 
+# ---- sanitizers: make test SAN=1 -------------------------------------------
+# The unit tests above built with clang, plus $(B)/san/egs: common/ and
+# applets/ with clang ASan+UBSan for glibc, linked with a glibc build of the
+# embedded Dropbear ($(DEPS)/host/dropbear: dropbear.mk's own rules with
+# the host compiler; Dropbear itself is not instrumented). The integration
+# tests then drive $(B)/san/egs; sanitizer reports go to files in
+# $(B)/san/report/ (not to the sessions' stderr) and any report fails the
+# run. Tests that need the static musl binary itself check EGS_SAN=1.
+SAN_DROPBEAR := $(DEPS)/host/dropbear/dropbear_embed.o
+SAN_OBJS     := $(patsubst %.c,$(HOST_OBJ)/%.o,$(COMMON_SRCS) $(APPLET_SRCS)) \
+	$(HOST_OBJ)/gen/schema_blob.o
+SAN_REPORT   := $(abspath $(B))/san/report
+
+# dropbear.mk's rules, run again with the host compiler into DEPS/host.
+$(SAN_DROPBEAR): $(DROPBEAR_SRC)/.stamp $(DROPBEAR_GLUE) $(wildcard vendor/dropbear/*.h) \
+		vendor/dropbear/objs.mk vendor/dropbear/localoptions.h vendor/dropbear/dropbear.mk
+	$(MAKE) --no-print-directory DROPBEAR_BUILD=$(DEPS)/host/dropbear MUSL_CC=$(HOST_CC) KHDR= $@
+
+$(B)/san/egs: $(SAN_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS)
+	@mkdir -p $(@D)
+	clang -fsanitize=address,undefined -o $@.tmp $(SAN_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS) -lm
+	$@.tmp validate --self-check
+	mv $@.tmp $@
+
+ifeq ($(SAN),1)
+test: deps unit $(B)/san/egs
+	rm -rf $(SAN_REPORT) && mkdir -p $(SAN_REPORT)
+	EGS=$(abspath $(B)/san/egs) EGS_SAN=1 EGS_E2E=0 EGS_BUILD=$(abspath $(B)) EGS_DEPS=$(abspath $(DEPS)) \
+		ASAN_OPTIONS=log_path=$(SAN_REPORT)/asan:detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=log_path=$(SAN_REPORT)/ubsan:print_stacktrace=1:halt_on_error=1 \
+		/usr/bin/python3 tests/run.py $(TESTS)
+	@if [ -n "$$(ls -A $(SAN_REPORT))" ]; then head -n 60 $(SAN_REPORT)/*; \
+		echo "sanitizer reports in $(SAN_REPORT)"; exit 1; fi
+else
 test: deps all unit
 	EGS=$(abspath $(B)/egs) EGS_BUILD=$(abspath $(B)) EGS_DEPS=$(abspath $(DEPS)) \
 		/usr/bin/python3 tests/run.py
+endif
 
 demo: deps all
 	@tests/demo.sh $(abspath $(B)/egs)
@@ -134,27 +173,56 @@ initramfs: all
 		--modules "$(INITRAMFS_MODULES)" --out $(B)/egs-initramfs.cpio.gz
 
 e2e: all
-	EGS=$(abspath $(B)/egs) /usr/bin/python3 tests/e2e/test_boot.py
+	EGS=$(abspath $(B)/egs) EGS_BUILD=$(abspath $(B)) /usr/bin/python3 tests/run.py tests/e2e/
+
+bench-memory: all
+	EGS=$(abspath $(B)/egs) bench/memory.sh
 
 # ---- fuzzing (clang libFuzzer): make fuzz FUZZ_SECONDS=N -------------------
+# common/ is compiled once with coverage + ASan/UBSan into $(B)/fuzz/obj;
+# each tests/fuzz/fuzz_NAME.c links against it. A run reads the committed
+# seeds in tests/fuzz/corpus/NAME/ and adds what it finds to
+# $(B)/fuzz/work-NAME/ (crash files land there too); its log is
+# $(B)/fuzz/NAME.log. A crash stops `make fuzz` with the log's tail.
+# FUZZ=fuzz_a,fuzz_b limits the targets.
 FUZZ_SECONDS ?= 30
+comma        := ,
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(DEFS) $(INCS) -fsanitize=fuzzer,address,undefined
+FUZZ_ALL     := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+FUZZ_RUN     := $(if $(FUZZ),$(subst $(comma), ,$(FUZZ)),$(FUZZ_ALL))
+FUZZ_BINS    := $(addprefix $(B)/fuzz/,$(FUZZ_RUN))
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(WARN) $(DEFS) $(INCS) -iquote tests/fuzz \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS    := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(COMMON_SRCS)) $(B)/fuzz/obj/gen/schema_blob.o
 
-$(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS) $(B)/gen/schema_blob.c $(HOST_LIBS)
+$(B)/fuzz/obj/%.o: %.c common/*.h | $(HOST_LIBS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(B)/gen/schema_blob.c $(HOST_LIBS) -lm
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/libegs_fuzz.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(B)/fuzz/libegs_fuzz.a $(HOST_LIBS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libegs_fuzz.a $(HOST_LIBS) -lm
 
 fuzz: deps $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
-		mkdir -p $(B)/fuzz/work-$$name; \
-		echo "== $$name ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(B)/fuzz/work-$$name \
-			$$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -n 3 || exit 1; done
+	@for name in $(FUZZ_RUN); do f=$(abspath $(B))/fuzz/$$name; \
+		corpus=$(abspath tests/fuzz/corpus)/$${name#fuzz_}; work=$(abspath $(B))/fuzz/work-$$name; \
+		mkdir -p $$work; echo "== $$name ($(FUZZ_SECONDS) s)"; \
+		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=$$work/ $$work $$( [ -d $$corpus ] && echo $$corpus ) \
+			>$(abspath $(B))/fuzz/$$name.log 2>&1; then \
+			grep -E '^(#[0-9]+\s+DONE|Done [0-9]+ runs)' $(abspath $(B))/fuzz/$$name.log; \
+		else tail -n 40 $(abspath $(B))/fuzz/$$name.log; echo "$$name FAILED: $(B)/fuzz/$$name.log"; \
+			exit 1; fi; done
 
 clean:
-	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs
+	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs $(B)/san $(B)/fuzz
 
 # Also forgets the fetched Debian sources (the next build downloads again).
 distclean:

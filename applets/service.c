@@ -5,11 +5,14 @@
  * reaps; nothing a session does can take it down. */
 #include "applets.h"
 #include "cli.h"
+#include "cloudinit_bridge.h"
 #include "flags.h"
+#include "guestinfo.h"
 #include "hostkey.h"
 #include "kvp.h"
 #include "listen.h"
 #include "log.h"
+#include "prov_run.h"
 #include "sdnotify.h"
 #include "sshd.h"
 #include "strbuf.h"
@@ -48,9 +51,14 @@ static const char usage[] =
 	"  --log-dir DIR        agent.log (default /var/log/eryph/guest-services)\n"
 	"  --max-sessions N     concurrent SSH connections (default 64)\n"
 	"  --sysfs-dir DIR      where SMBIOS/fw_cfg credential keys are read (default /sys)\n"
+	"  --provision          provision this guest at start (egs run): the local stage\n"
+	"                       before READY, the others in the background; only with\n"
+	"                       ProvisioningEnabled and when cloud-init is not in charge\n"
 	"  --foreground         run in the foreground (always; accepted for init scripts)\n"
 	"  --pidfile FILE       write the service's pid to FILE\n"
 	"  --debug              log debug messages\n"
+	"  --info               print this guest's facts as JSON and exit (for\n"
+	"                       egs tool get-status --json)\n"
 	"  --help               this text\n"
 	"\n"
 	"With a first argument run, status, reset, validate, collect-logs or version\n"
@@ -64,7 +72,8 @@ struct service {
 	int nspecs;
 	int max_sessions, sessions;
 	pid_t *pids; /* the session processes, max_sessions slots (0 = free) */
-	int foreground, debug;
+	int foreground, debug, provision;
+	pid_t helper;  /* the background provisioning run or cloud-init bridge */
 	struct hostkey hostkey;
 };
 
@@ -142,6 +151,8 @@ static int parse_args(struct service *s, int argc, char **argv)
 			takes = 0;
 			if (strcmp(a, "--foreground") == 0)
 				s->foreground = 1;
+			else if (strcmp(a, "--provision") == 0)
+				s->provision = 1;
 			else if (strcmp(a, "--debug") == 0)
 				s->debug = 1;
 			else {
@@ -221,6 +232,12 @@ static void reap(struct service *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == s->helper) {
+			log_msg(LOG_INF, "egs.service", "Background provisioning/bridge process ended (%d)",
+			        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			s->helper = 0;
+			continue;
+		}
 		for (int i = 0; i < s->max_sessions; i++) {
 			if (s->pids[i] == pid) {
 				s->pids[i] = 0;
@@ -262,17 +279,21 @@ static void serve_connection(struct service *s, int fd)
 static void accept_on(struct service *s, int lfd)
 {
 	for (;;) {
+		if (s->sessions >= s->max_sessions)
+			reap(s); /* sessions may have ended since the last SIGCHLD */
+		if (s->sessions >= s->max_sessions) {
+			/* at the limit: new connections wait in the listen backlog
+			 * (the poll loop stops watching the listeners) until a
+			 * session ends, instead of being refused */
+			log_msg(LOG_DBG, "egs.service", "%d sessions open (--max-sessions): waiting",
+			        s->sessions);
+			return;
+		}
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_msg(LOG_WRN, "egs.service", "accept: %s", strerror(errno));
 			return;
-		}
-		if (s->sessions >= s->max_sessions) {
-			log_msg(LOG_WRN, "egs.service", "Refusing connection: %d sessions already (--max-sessions)",
-			        s->sessions);
-			close(fd);
-			continue;
 		}
 		pid_t pid = fork();
 		if (pid == 0)
@@ -341,6 +362,73 @@ static void publish_status(struct service *s, int up)
 	sb_free(&err);
 }
 
+/* Runs an applet in a child process with default signals; returns its
+ * pid (the caller waits), or -1. */
+static pid_t spawn_applet(struct service *s, int (*main_fn)(int, char **), char **argv, int argc)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	for (int i = 0; i < s->nspecs; i++)
+		if (s->fds[i] >= 0)
+			close(s->fds[i]);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	_exit(main_fn(argc, argv));
+}
+
+static int bridge_main(int argc, char **argv)
+{
+	cib_loop(argv[1]);
+	return 0;
+}
+
+static int provision_rest_main(int argc, char **argv)
+{
+	static const char *const stages[] = {"network", "config", "final"};
+	int rc = 0;
+	for (size_t i = 0; i < 3; i++) {
+		char *rargv[] = {"run", "--stage", (char *)stages[i], NULL};
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(run_main(3, rargv));
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) < 0)
+			return 1;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			rc = 1;
+	}
+	return rc;
+}
+
+/* Provisioning at start (--provision): when real cloud-init is installed
+ * and enabled it provisions and egs only bridges its status to KVP (the
+ * original's behaviour, egs-compat §10); otherwise egs run's local stage
+ * runs before READY and the other stages in the background. */
+static void start_provisioning(struct service *s)
+{
+	char why[256] = "";
+	if (cib_cloudinit_available() && prov_cloudinit_enabled("/", NULL, why, sizeof(why))) {
+		char *argv[] = {"cloud-init-bridge", (char *)s->kvp_dir, NULL};
+		s->helper = spawn_applet(s, bridge_main, argv, 2);
+		log_msg(LOG_INF, "egs.service", "cloud-init provisions this guest (%s): bridging its status to KVP",
+		        why);
+		return;
+	}
+	if (!s->provision || !s->flags.provisioning)
+		return;
+	char *local[] = {"run", "--stage", "local", NULL};
+	pid_t pid = spawn_applet(s, run_main, local, 3);
+	int st;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0)
+		log_msg(LOG_ERR, "egs.service", "cannot start egs run: %s", strerror(errno));
+	char *rest[] = {"run", NULL};
+	s->helper = spawn_applet(s, provision_rest_main, rest, 1);
+}
+
 /* Stop: no new connections; sessions get stop_timeout seconds to end. */
 static void shut_down(struct service *s, int stop_timeout)
 {
@@ -355,6 +443,8 @@ static void shut_down(struct service *s, int stop_timeout)
 	log_msg(LOG_INF, "egs.service", "Stopping; %d session(s) open", s->sessions);
 	if (s->flags.remote_access)
 		publish_status(s, 0);
+	if (s->helper > 0)
+		kill(s->helper, SIGTERM);
 	for (int t = 0; s->sessions > 0 && t < stop_timeout * 10; t++) {
 		reap(s);
 		if (s->sessions > 0)
@@ -378,6 +468,12 @@ int service_main(int argc, char **argv)
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--info") == 0) {
+		struct strbuf info = STRBUF_INIT;
+		int rc = guestinfo_json(&info) == 0 && fputs(sb_str(&info), stdout) >= 0 ? 0 : 1;
+		sb_free(&info);
+		return rc;
 	}
 	struct service s = {
 		.config_dir = "/etc/opt/eryph/guest-services",
@@ -441,6 +537,7 @@ int service_main(int argc, char **argv)
 	}
 	if (s.pidfile && write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_WRN, "egs.service", "Cannot write %s: %s", s.pidfile, strerror(errno));
+	start_provisioning(&s);
 	if (s.flags.remote_access) {
 		publish_status(&s, 1);
 		log_msg(LOG_INF, "egs.service", "SSH transport listening; remote access is available.");
@@ -453,11 +550,14 @@ int service_main(int argc, char **argv)
 		int map[MAX_LISTENERS + 1], n = 0, missing = 0;
 		pfd[n].fd = wake_pipe[0];
 		pfd[n++].events = POLLIN;
+		int full = s.sessions >= s.max_sessions;
 		for (int i = 0; i < s.nspecs; i++) {
 			if (s.fds[i] < 0) {
 				missing = 1;
 				continue;
 			}
+			if (full)
+				continue; /* SIGCHLD wakes us when a session ends */
 			map[n] = i;
 			pfd[n].fd = s.fds[i];
 			pfd[n++].events = POLLIN;

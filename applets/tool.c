@@ -1,15 +1,17 @@
 /* egs tool: the host side. Client key, ssh config, guest status, shell
- * override, and (soon) file transfer; the verbs and their output follow
+ * override, and file transfer (common/tool_xfer.c); the verbs and their output follow
  * the original egs-tool where they make sense on Linux. Exit codes: 0 ok,
  * 2 bad usage, 255 where the original returns -1, 1 other failures. */
 #include "applets.h"
 #include "cli.h"
 #include "clientkey.h"
 #include "fsutil.h"
+#include "json.h"
 #include "jsonw.h"
 #include "sshconfig.h"
 #include "strbuf.h"
 #include "tool_ssh.h"
+#include "tool_xfer.h"
 #include "transport.h"
 
 #include <dirent.h>
@@ -39,7 +41,7 @@ static const char usage_main[] =
 	"  get-status TARGET [--json]  'available' when the guest's SSH answers\n"
 	"  set-shell TARGET (--command CMD [--arguments ARGS] | --reset)\n"
 	"  upload-file, upload-directory, download-file, download-directory\n"
-	"      TARGET SRC DST          copy files over SFTP (not implemented yet)\n"
+	"      TARGET SRC DST          copy files over SFTP through ssh\n"
 	"  proxy TARGET [PORT]         the same as 'egs proxy'\n"
 	"\n"
 	"TARGET is a proxy target (vsock/CID, vsock-mux/PATH, unix/PATH,\n"
@@ -93,7 +95,10 @@ static const char usage_get_status[] =
 	"\n"
 	"Prints 'available' when the guest's SSH service sends its banner\n"
 	"(SSH-2.0-...) within 3 seconds, else 'unknown'. Always exits 0.\n"
-	"  --json   print {\"status\": ..., \"banner\": ...}\n";
+	"  --json   print {\"status\": ..., \"banner\": ..., \"guest\": ...}; guest is\n"
+	"           what 'egs service --info' prints in the guest (version, OS,\n"
+	"           kernel, host name, uptime, addresses, disk, KVP status), run\n"
+	"           over ssh within 10 seconds, or null\n";
 
 static const char usage_set_shell[] =
 	"Usage: egs tool set-shell TARGET (--command CMD [--arguments ARGS] | --reset)\n"
@@ -108,10 +113,13 @@ static const char usage_set_shell[] =
 static const char usage_transfer[] =
 	"Usage: egs tool %s TARGET SRC DST [--overwrite]%s [--quiet]\n"
 	"\n"
-	"%s over SFTP through ssh (not implemented yet).\n"
+	"%s over SFTP through ssh (one session).\n"
+	"Files arrive complete or not at all (temporary name, then rename); mode\n"
+	"and modification time are kept.%s\n"
 	"  --overwrite   replace existing files\n"
 	"%s"
-	"  --quiet       no progress output\n";
+	"  --quiet       no progress bar and no per-file lines\n"
+	"Exit: 0 ok, 1 the file exists, 2 not found, 255 failed.\n";
 
 struct verb {
 	const char *name;
@@ -495,6 +503,61 @@ static int read_banner(int fd, long long deadline, char *banner, size_t len)
 	}
 }
 
+#define INFO_TIMEOUT_MS 10000
+static const char info_cmd[] =
+	"/opt/eryph/guest-services/bin/egs service --info 2>/dev/null || "
+	"egs service --info 2>/dev/null";
+
+/* Runs `egs service --info` in the guest; its JSON parsed, or NULL. */
+static struct ydoc *guest_info(const struct tool_target *tt)
+{
+	int to = -1, from = -1;
+	pid_t pid;
+	char err[600];
+	fflush(stdout);
+	if (tool_spawn_ssh(tt, NULL, info_cmd, &to, &from, &pid, err, sizeof(err)) < 0)
+		return NULL;
+	close(to); /* no input */
+	struct strbuf text = STRBUF_INIT;
+	long long deadline = now_ms() + INFO_TIMEOUT_MS;
+	int ok = 0;
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd pfd = {from, POLLIN, 0};
+		if (left <= 0 || text.len > (64 << 10) || sb_reserve(&text, 4096) < 0)
+			break;
+		int pr = poll(&pfd, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		ssize_t n = read(from, text.data + text.len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ok = n == 0;
+			break;
+		}
+		text.len += (size_t)n;
+		text.data[text.len] = '\0';
+	}
+	close(from);
+	if (!ok)
+		kill(pid, SIGTERM); /* our own ssh child, still running */
+	int st = tool_wait(pid);
+	struct ydoc *d = NULL;
+	struct yaml_error yerr;
+	memset(&yerr, 0, sizeof(yerr));
+	if (ok && st == 0 && text.len && !(d = json_parse(text.data, text.len, &yerr)))
+		yaml_error_free(&yerr);
+	if (d && (!ydoc_root(d) || ydoc_root(d)->kind != Y_MAP)) {
+		ydoc_free(d);
+		d = NULL;
+	}
+	sb_free(&text);
+	return d;
+}
+
 static int cmd_get_status(int argc, char **argv)
 {
 	const char *verb = "get-status";
@@ -526,9 +589,8 @@ static int cmd_get_status(int argc, char **argv)
 	}
 	if (!available)
 		banner[0] = '\0';
-	/* TODO: richer guest info (version, features, provisioning state) by
-	 * running `egs service --info` over SSH once the guest side has it. */
 	if (json) {
+		struct ydoc *info = available ? guest_info(&tt) : NULL;
 		struct strbuf out = STRBUF_INIT;
 		struct jsonw w;
 		jw_init(&w, &out, 2, 0);
@@ -540,7 +602,13 @@ static int cmd_get_status(int argc, char **argv)
 			jw_str(&w, banner);
 		else
 			jw_null(&w);
+		jw_key(&w, "guest");
+		if (info)
+			json_write_node(&w, ydoc_root(info));
+		else
+			jw_null(&w);
 		jw_obj_end(&w);
+		ydoc_free(info);
 		if (jw_error(&w) == 0)
 			printf("%s\n", sb_str(&out));
 		sb_free(&out);
@@ -675,19 +743,21 @@ done:
 	return rc;
 }
 
-/* ---- file transfer (argument parsing only for now) ------------------ */
+/* ---- file transfer (common/tool_xfer.c) ----------------------------- */
 
 static int cmd_transfer(int argc, char **argv)
 {
 	const char *verb = argv[0];
 	int directory = strstr(verb, "directory") != NULL;
 	int upload = strncmp(verb, "upload", 6) == 0;
-	char usage[900];
+	char usage[1400];
 	snprintf(usage, sizeof(usage), usage_transfer, verb, directory ? " [--recursive]" : "",
 	         upload ? (directory ? "Copies the local directory SRC to DST in the guest"
 	                             : "Copies the local file SRC to DST in the guest")
 	                : (directory ? "Copies the guest directory SRC to the local DST"
 	                             : "Copies the guest file SRC to the local DST"),
+	         directory ? " Empty directories\nare created; symbolic links are "
+	                     "reported and skipped." : "",
 	         directory ? "  --recursive   include subdirectories\n" : "");
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -710,10 +780,8 @@ static int cmd_transfer(int argc, char **argv)
 	}
 	if (a.npos != 3)
 		return bad_usage(verb, usage, "need TARGET SRC DST");
-	(void)overwrite, (void)recursive, (void)quiet;
-	/* TODO: SFTP client (common/sftp_client) over tool_spawn_ssh_subsystem() */
-	fprintf(stderr, "egs tool %s: not implemented yet\n", verb);
-	return 2;
+	struct xfer_opts o = {.overwrite = overwrite, .recursive = recursive, .quiet = quiet};
+	return xfer_main(a.pos[0], (enum xfer_verb)xfer_verb_from_name(verb), a.pos[1], a.pos[2], &o);
 }
 
 /* ---- dispatch ------------------------------------------------------- */

@@ -2,6 +2,7 @@
 # Median wall time of `egs validate --config-file` vs `cloud-init schema
 # --config-file` over the same 10 configs (5 runs each), and the ratio.
 # Usage: bench/validate.sh [EGS]   (default: build/egs). Not a timed test.
+# Prints the date, nproc, CPU model and load first, for docs/validate.md.
 set -eu
 EGS=${1:-${EGS:-build/egs}}
 cd "$(dirname "$0")/.."
@@ -13,6 +14,8 @@ CONFIGS=$(ls tests/validate/ok-minimal.yaml tests/validate/anchors.yaml \
 	tests/validate/runcmd-ok.yaml tests/validate/disk-setup.yaml \
 	tests/validate/ntp-ok.yaml tests/validate/yum-repos.yaml)
 RUNS=5
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  nproc: $(nproc)  cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)  command: bench/validate.sh $EGS  ($RUNS runs x 10 configs)"
 /usr/bin/python3 - "$EGS" $RUNS $CONFIGS <<'PY'
 import statistics, subprocess, sys, time
 egs, runs, configs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]

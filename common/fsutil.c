@@ -68,20 +68,21 @@ int fs_fsync_parent(const char *path)
 	return rc;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int fs_atomic_begin(const char *path, char *tmp, size_t cap)
 {
-	char tmp[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.egs-XXXXXX", dirlen, path,
-	             slash ? slash + 1 : path) >= (int)sizeof(tmp)) {
+	int n = snprintf(tmp, cap, "%.*s.%s.egs-XXXXXX", dirlen, path, slash ? slash + 1 : path);
+	if (n < 0 || (size_t)n >= cap) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fs_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	return mkostemp(tmp, O_CLOEXEC);
+}
+
+int fs_atomic_commit(int fd, const char *tmp, const char *path, mode_t mode)
+{
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -98,6 +99,22 @@ fail:;
 	unlink(tmp);
 	errno = e;
 	return -1;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd = fs_atomic_begin(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return -1;
+	if (fs_write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return fs_atomic_commit(fd, tmp, path, mode);
 }
 
 int fs_read_file(const char *path, struct strbuf *out, size_t max)

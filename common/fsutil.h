@@ -12,6 +12,14 @@
  * On failure path is untouched and the temporary file is removed.
  * Returns 0, or -1 with errno set. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The two halves of fs_write_atomic() for writers that stream: begin
+ * creates the temporary file ("DIR/.NAME.egs-XXXXXX", its name in tmp,
+ * cap bytes) and returns its fd (O_CLOEXEC), or -1 with errno. commit
+ * fchmods, fsyncs and closes fd, renames tmp over path and fsyncs the
+ * directory; on failure it closes fd, removes tmp and returns -1 with
+ * errno. To give up in between: close(fd) and unlink(tmp). */
+int fs_atomic_begin(const char *path, char *tmp, size_t cap);
+int fs_atomic_commit(int fd, const char *tmp, const char *path, mode_t mode);
 /* Appends the whole file to out. Fails with EFBIG when it is larger than
  * max bytes (0: no limit). Returns 0 or -1 with errno. */
 int fs_read_file(const char *path, struct strbuf *out, size_t max);

@@ -90,7 +90,7 @@ static int open_unix(const struct listen_spec *ls, struct strbuf *err)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fail(err, ls, "socket", -1);
-	mode_t old = umask(0077); /* the socket is root's only */
+	mode_t old = umask(0177); /* the socket is root's only: 0600 */
 	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0)

@@ -72,6 +72,11 @@ extern const size_t prov_module_count;
 /* root + abs as a malloc'd path ("/etc/hosts" under --root /img is
  * "/img/etc/hosts"). NULL only on ENOMEM. */
 char *prov_path(const struct prov_ctx *ctx, const char *abs);
+/* The inverse of prov_path: a path already under root (state_dir,
+ * instance_dir) as the guest sees it ("/img/var/lib/cloud" under --root
+ * /img is "/var/lib/cloud"); other paths are returned as they are.
+ * malloc'd; NULL only on ENOMEM. */
+char *prov_guest_path(const struct prov_ctx *ctx, const char *host_path);
 /* Logs an action ("write /etc/hostname (0644)"); in dry-run mode the line
  * starts with "dry-run:" and the caller must not perform it: every
  * prov_* writer below already checks. */
@@ -87,6 +92,11 @@ int prov_write_file(const struct prov_ctx *ctx, const char *abs, const void *dat
  * program exists there; otherwise the action is skipped and logged).
  * Returns the exit status (0..255), 128+signal, or -1. */
 int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input);
+/* cloud-init's get_cfg_option_bool: n NULL (key absent) gives def; else
+ * translate_bool: a bool as is, a string whose lowercased, stripped text
+ * is true/1/on/yes, or the int 1, is 1; everything else (null, 0, other
+ * strings, lists...) is 0. */
+int prov_bool(const struct ynode *n, int def);
 /* "Key X is accepted but not applied by egs" (logged once per key). */
 void prov_not_applied(const struct prov_ctx *ctx, const char *key);
 

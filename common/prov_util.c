@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,18 @@ char *prov_path(const struct prov_ctx *ctx, const char *abs)
 	if (!ctx->root || strcmp(ctx->root, "/") == 0 || !ctx->root[0])
 		return strdup(abs);
 	return fs_join(ctx->root, abs);
+}
+
+char *prov_guest_path(const struct prov_ctx *ctx, const char *host_path)
+{
+	if (!ctx->root || !ctx->root[0] || strcmp(ctx->root, "/") == 0)
+		return strdup(host_path);
+	size_t rl = strlen(ctx->root);
+	while (rl > 1 && ctx->root[rl - 1] == '/')
+		rl--;
+	if (strncmp(host_path, ctx->root, rl) == 0 && (host_path[rl] == '/' || host_path[rl] == '\0'))
+		return strdup(host_path[rl] ? host_path + rl : "/");
+	return strdup(host_path);
 }
 
 void prov_action(const struct prov_ctx *ctx, const char *fmt, ...)
@@ -152,6 +165,33 @@ int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int prov_bool(const struct ynode *n, int def)
+{
+	if (!n)
+		return def;
+	if (!ynode_truthy(n))
+		return 0;
+	if (n->kind == Y_BOOL)
+		return n->b;
+	if (n->kind == Y_INT)
+		return !n->big && n->i == 1;
+	if (n->kind != Y_STR)
+		return 0;
+	const char *s = n->str;
+	size_t len = n->len;
+	while (len && (*s == ' ' || (*s >= '\t' && *s <= '\r'))) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
+		len--;
+	static const char *const yes[] = {"true", "1", "on", "yes"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
+			return 1;
+	return 0;
 }
 
 void prov_not_applied(const struct prov_ctx *ctx, const char *key)

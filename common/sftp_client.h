@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sftp_wire.h" /* struct sftp_attrs */
+#include "strbuf.h"
 
 struct sftp_client;
 struct sftp_file;
@@ -121,5 +122,46 @@ int sftp_clean_stale_temps(struct sftp_client *c, const char *dir, uint32_t min_
                            unsigned *removed);
 /* 1 if name looks like one of our temporary names. */
 int sftp_is_temp_name(const char *name);
+/* Builds the temporary name "DIR/.NAME.egs-tmp-XXXXXX" (6 random letters
+ * and digits) for path into out (cap bytes). NAME is cut at a UTF-8
+ * character boundary to stay within NAME_MAX. Also used for local files,
+ * so one cleaning rule covers both sides. Returns 0, or -1 when path has
+ * no file name or out is too small. */
+int sftp_temp_name(const char *path, char *out, size_t cap);
+
+/* ---- many small files in flight at once (sftp_batch.c) ---- */
+/* One file of sftp_put_batch()/sftp_get_batch(). */
+struct sftp_batch_item {
+	const char *remote_path;
+	/* put: the content to write. get: receives the content (the caller
+	 * frees it with sb_free; it may hold data after a failure too). */
+	struct strbuf data;
+	/* put: the final attributes (PERMISSIONS, ACMODTIME, UIDGID flags).
+	 * get: the size known from a listing (SIZE flag) saves a READ. */
+	struct sftp_attrs attrs;
+	int no_replace; /* put: keep an existing remote_path (err EEXIST) */
+	/* results */
+	int err;       /* 0, or an errno: EEXIST (no_replace), ENOENT, EACCES, EIO, ... */
+	char msg[512]; /* err's message, as sftp_client_error() words it */
+};
+/* Called once per item as soon as it is finished (successfully or not). */
+typedef void (*sftp_batch_fn)(void *ctx, struct sftp_batch_item *it);
+
+/* Uploads n items, each atomically as sftp_upload_atomic() does (a new
+ * temporary file next to remote_path, written, attributes set, closed,
+ * posix-renamed over remote_path; removed again on failure) but without
+ * an fsync per file, keeping up to max_files files (0: 64) in flight, so
+ * many small files cost no round trip each. The server must process
+ * requests in order (OpenSSH's and egs's do) and offer posix-rename
+ * (else -1 with ENOTSUP before anything is sent: use sftp_upload_atomic).
+ * Returns 0 when every item got its result (look at each err), -1 when
+ * the stream broke (unfinished items get that error). done may be NULL. */
+int sftp_put_batch(struct sftp_client *c, struct sftp_batch_item *items, size_t n,
+                   unsigned max_files, sftp_batch_fn done, void *ctx);
+/* Downloads n items into their data (OPEN, READs, CLOSE per file; up to
+ * max_files (0: 64) files in flight). A file larger than 16 MiB fails
+ * with EFBIG: the batch is meant for small files. Return as above. */
+int sftp_get_batch(struct sftp_client *c, struct sftp_batch_item *items, size_t n,
+                   unsigned max_files, sftp_batch_fn done, void *ctx);
 
 #endif

@@ -1,6 +1,7 @@
 /* Internals shared by the SFTP client's two files:
  *   sftp_client.c    the request/response stream and the simple requests
  *   sftp_transfer.c  pipelined transfers, atomic upload, temp cleaning
+ *   sftp_batch.c     many small files in flight at once
  * Not for use outside the client. */
 #ifndef EGS_SFTP_CLIENT_INT_H
 #define EGS_SFTP_CLIENT_INT_H

@@ -351,9 +351,7 @@ int sftp_is_temp_name(const char *name)
 	return 1;
 }
 
-/* Builds "DIR/.NAME.egs-tmp-XXXXXX" for remote path into out. The NAME
- * part is cut (at a UTF-8 character boundary) to keep within NAME_MAX. */
-static int temp_path(const char *remote, char *out, size_t cap)
+int sftp_temp_name(const char *remote, char *out, size_t cap)
 {
 	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	const char *slash = strrchr(remote, '/');
@@ -409,7 +407,7 @@ int sftp_upload_atomic(struct sftp_client *c, int local_fd, const char *remote_p
 	struct sftp_file *f = NULL;
 	struct sftp_attrs create = {.flags = SSH_FILEXFER_ATTR_PERMISSIONS, .perm = 0600};
 	for (int tries = 0; tries < 5 && !f; tries++) {
-		if (temp_path(remote_path, tmp, sizeof(tmp)) < 0)
+		if (sftp_temp_name(remote_path, tmp, sizeof(tmp)) < 0)
 			return sftpc_fail(c, EINVAL, -1, "upload %s: not a file path", remote_path);
 		f = sftp_open(c, tmp, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_EXCL, &create);
 		if (!f && (c->broken || c->last_status != SSH_FX_FAILURE))

@@ -235,6 +235,26 @@ static int attach(struct ctx *c, const char *ctype, const char *filename,
 
 /* ---- includes ------------------------------------------------------------ */
 
+/* handlers/cloud_config.py reads dict(part).get("Merge-Type"), then
+ * "X-Merge-Type": the header name must be spelled exactly so (the dict
+ * keys keep their case), the value is the first header of that name in
+ * any case (Message.__getitem__), and an empty value does not count. */
+static const char *merge_header(const struct mime_part *m)
+{
+	static const char *const names[] = {"Merge-Type", "X-Merge-Type"};
+	for (size_t n = 0; n < 2; n++) {
+		for (size_t i = 0; i < m->nheaders; i++) {
+			if (strcmp(m->headers[i].name, names[n]))
+				continue;
+			const char *v = mime_header_get(m, names[n]);
+			if (v && *v)
+				return v;
+			break;
+		}
+	}
+	return NULL;
+}
+
 static int process_blob(struct ctx *c, const char *data, size_t len, const char *origin);
 
 static int do_fetch(struct ctx *c, const char *url, struct strbuf *out)
@@ -378,7 +398,7 @@ static int archive_entry(struct ctx *c, const struct ynode *ent, const char *ori
 		/* other keys become headers: only the merge ones matter here */
 		for (size_t i = 0; i < ynode_count(ent); i++) {
 			const char *k = ynode_str(ymap_key(ent, i));
-			if (k && (!strcasecmp(k, "Merge-Type") || (!merge && !strcasecmp(k, "X-Merge-Type"))))
+			if (k && (!strcmp(k, "Merge-Type") || (!merge && !strcmp(k, "X-Merge-Type"))))
 				merge = scalar_text(ymap_value(ent, i));
 		}
 	}
@@ -508,9 +528,7 @@ static int walk_mime(struct ctx *c, const struct mime_part *m, const char *origi
 		    sb_printf(&where, "%s MIME part %zu", origin, *leafno) < 0) {
 			fail(c, "out of memory");
 		} else {
-			const char *mt = mime_header_get(m, "Merge-Type");
-			if (!mt)
-				mt = mime_header_get(m, "X-Merge-Type");
+			const char *mt = merge_header(m);
 			rc = process_part(c, m->ctype, &payload, name.len ? name.data : NULL,
 			                  mime_header_get(m, "Launch-Index"), mt, warn,
 			                  sb_str(&where));

@@ -113,9 +113,13 @@ def make_seed_iso(path, user_data, meta_data, network_config=None):
 
 class Guest:
     def __init__(self, kernel, initrd, workdir, append="", cdroms=(), seed_iso=None,
-                 extra_args=(), mem=512, shell=True, name="guest", loglevel=4):
+                 extra_args=(), mem=512, shell=True, name="guest", loglevel=4, fwds=()):
         self.kernel, self.initrd, self.workdir = kernel, initrd, workdir
         self.port = free_port()
+        # guest tcp port -> host port on 127.0.0.1 (2222 always; fwds adds more)
+        self.ports = {2222: self.port}
+        for gp in fwds:
+            self.ports[gp] = free_port()
         self.log_path = os.path.join(workdir, name + "-serial.log")
         self.lines = []          # (host monotonic time, text)
         self.cond = threading.Condition()
@@ -133,7 +137,8 @@ class Guest:
                      "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
                      "-display", "none", "-vga", "none", "-monitor", "none",
                      "-serial", "stdio", "-no-reboot",
-                     "-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:%d-:2222" % self.port]
+                     "-nic", "user,model=virtio-net-pci" + "".join(
+                         ",hostfwd=tcp:127.0.0.1:%d-:%d" % (hp, gp) for gp, hp in self.ports.items())]
         drives = ([seed_iso] if seed_iso else []) + list(cdroms)
         for i, iso in enumerate(drives):
             if i >= 3:
@@ -272,3 +277,28 @@ class Guest:
 
     def __exit__(self, *exc):
         self.shutdown()
+
+
+def ssh_args(key, known_hosts, port=None, proxy=None, host="127.0.0.1", extra=()):
+    """The stock OpenSSH client's argv prefix for a guest: user egs, key
+    only, no ~/.ssh/config (-F /dev/null), host key pinned on first use in
+    known_hosts.  With proxy, ProxyCommand is `proxy` and host a label."""
+    a = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+         "-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + known_hosts,
+         "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30", "-i", key] + list(extra)
+    if port:
+        a += ["-p", str(port)]
+    if proxy:
+        a += ["-o", "ProxyCommand=" + proxy]
+    return a + ["egs@" + host]
+
+
+def ssh_run(key, known_hosts, command, port=None, proxy=None, extra=(), input=None,
+            timeout=90, env=None):
+    """Run one command in the guest over ssh; returns a CompletedProcess
+    (text, stdout/stderr captured)."""
+    argv = ssh_args(key, known_hosts, port, proxy, extra=extra)
+    if command is not None:
+        argv.append(command)
+    return subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout,
+                          env=env)

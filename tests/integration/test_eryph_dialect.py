@@ -109,7 +109,12 @@ class Dialect:
         m.add_bytes(payload)
         self.t._send_user_message(m)
         if data:
-            chan.sendall(data)  # at once, and no EOF afterwards
+            try:
+                chan.sendall(data)  # at once, and no EOF afterwards
+            except OSError:
+                # the server may answer (FileExists) and close the channel
+                # before all data is out, as the original does
+                pass
         if close_after_data:
             chan.close()
             return chan

@@ -26,7 +26,7 @@ import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEPS = os.environ.get("EGS_DEPS", os.path.join(ROOT, "build", "deps"))
-SOURCES = ["userdata", "mime", "gz", "utf8", "fetch", "base64", "strbuf", "fsutil"]
+SOURCES = ["userdata", "mime", "gz", "utf8", "fetch", "base64", "strbuf", "fsutil", "errbuf"]
 
 passed = failed = 0
 

@@ -44,7 +44,7 @@ def paramiko_client(svc, key=None):
     return tr
 
 
-def read_until(chan, marker, timeout=10):
+def read_until(chan, marker, timeout=30):
     buf = b""
     end = time.monotonic() + timeout
     while marker not in buf and time.monotonic() < end:
@@ -274,6 +274,17 @@ with svc:
             status.get("eryph:guest-services:features") == "shell-override port-forwarding", status)
 echo.close()
 
+# ---- --max-sessions: extra connections wait in the backlog, none refused ---
+svc = Service(t, extra_args=["--max-sessions", "2"])
+with svc:
+    procs = [subprocess.Popen(["ssh"] + svc.ssh_opts() + ["guest", "sleep 1; echo done"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(5)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    t.check("--max-sessions 2: 5 concurrent clients all served",
+            all(p.returncode == 0 and o[0] == b"done\n" for p, o in zip(procs, outs)),
+            [(p.returncode, o) for p, o in zip(procs, outs)])
+    t.check("no connection refused at the limit", "Refusing" not in svc.output())
+
 # ---- lifecycle: READY=1, pid file, RemoteAccessEnabled=0, SIGTERM ---------
 d = t.tmpdir()
 notify = os.path.join(d, "notify")
@@ -292,8 +303,8 @@ except OSError:
     msg = b""
 t.check("READY=1 on $NOTIFY_SOCKET", msg == b"READY=1", msg)
 t.check("pid file", open(os.path.join(d, "pid")).read().strip() == str(p.pid))
-t.check("unix listener is 0600-ish (not world-accessible)",
-        os.stat(os.path.join(d, "s.sock")).st_mode & 0o077 == 0)
+t.check("unix listener is 0600",
+        os.stat(os.path.join(d, "s.sock")).st_mode & 0o777 == 0o600)
 p.send_signal(signal.SIGTERM)
 t.check("SIGTERM: exit 0", p.wait(15) == 0)
 try:

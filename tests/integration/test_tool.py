@@ -307,7 +307,8 @@ def tests(tmp):
     check(p.returncode == 0 and p.stdout == "available\n", "get-status available")
     p = tool("get-status", "unix" + banner_sock, "--json")
     check(p.returncode == 0 and p.stdout ==
-          '{\n  "status": "available",\n  "banner": "SSH-2.0-egs_test"\n}\n', "get-status --json")
+          '{\n  "status": "available",\n  "banner": "SSH-2.0-egs_test",\n  "guest": null\n}\n',
+          "get-status --json (no ssh behind the banner: guest null)")
     bs.close()
     quiet_sock = os.path.join(tmp, "quiet.sock")
     qs = BannerServer(quiet_sock, b"")
@@ -334,11 +335,15 @@ def tests(tmp):
     p = tool("set-shell", "myvm", "-c")
     check(p.returncode == 2, "set-shell -c without value: exit 2")
 
-    # transfer verbs: parsed, not implemented yet
+    # transfer verbs (tests/integration/test_tool_xfer.py does the transfers)
     p = tool("upload-file", "myvm", "a", "b", "--overwrite", "--quiet")
-    check(p.returncode == 2 and "not implemented yet" in p.stderr, "upload-file placeholder")
-    p = tool("download-directory", "myvm", "a", "b", "--recursive")
-    check(p.returncode == 2 and "not implemented yet" in p.stderr, "download-directory parses")
+    check(p.returncode == 255 and p.stderr == "The file 'a' does not exist.\n",
+          "upload-file: local source checked first")
+    p = tool("download-directory", "nosuchvm", "a", "b", "--recursive")  # never vsock here
+    check(p.returncode == 255 and "unknown target or alias 'nosuchvm'" in p.stderr,
+          "download-directory: unknown alias")
+    p = tool("download-file", "myvm", "a", "b", "--recursive")
+    check(p.returncode == 2 and "unknown option" in p.stderr, "download-file has no --recursive")
     p = tool("upload-file", "myvm", "a", "b", "--recursive")
     check(p.returncode == 2 and "unknown option" in p.stderr, "upload-file has no --recursive")
     p = tool("upload-file", "myvm", "a")

@@ -86,28 +86,33 @@ def run(cmd):
     return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
 
+def cached(key, produce):
+    """produce()'s JSON-able result, cached in CACHE/<key>.json."""
+    path = os.path.join(CACHE, key + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    res = produce()
+    os.makedirs(CACHE, exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(res, f)
+    os.replace(path + ".tmp", path)
+    return res
+
+
 def oracle(path):
     data = open(path, "rb").read()
-    key = hashlib.sha256(data).hexdigest()
-    cached = os.path.join(CACHE, key + ".json")
-    if os.path.exists(cached):
-        with open(cached) as f:
-            return json.load(f)
-    # Run on a copy with a fixed name so the cached text does not depend on
-    # where the case lives.
-    with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "case.yaml")
-        with open(p, "wb") as f:
-            f.write(data)
-        rc, out, err = run(["cloud-init", "schema", "--config-file", p])
-        out = out.replace(p, "CASE")
-        err = err.replace(p, "CASE")
-    res = {"rc": rc, "stdout": out, "stderr": err}
-    os.makedirs(CACHE, exist_ok=True)
-    with open(cached + ".tmp", "w") as f:
-        json.dump(res, f)
-    os.replace(cached + ".tmp", cached)
-    return res
+
+    def produce():
+        # Run on a copy with a fixed name so the cached text does not
+        # depend on where the case lives.
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "case.yaml")
+            with open(p, "wb") as f:
+                f.write(data)
+            rc, out, err = run(["cloud-init", "schema", "--config-file", p])
+        return {"rc": rc, "stdout": out.replace(p, "CASE"), "stderr": err.replace(p, "CASE")}
+    return cached(hashlib.sha256(data).hexdigest(), produce)
 
 
 def egs(path):

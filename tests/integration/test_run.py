@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""egs run / egs status under --root: NoCloud ISO (cloud-localds) read by the
+label probe from an image file, seed dirs, seedfrom on a command line file,
+a ConfigDrive tree, --dry-run, cloud-init in charge, status formats."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from egstest import EGS, Suite, run  # noqa: E402
+
+t = Suite("egs run")
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def egs_run(root, *args):
+    return run([EGS, "run", "--root", root, "--kvp-dir", "", "--boot-id-file",
+                os.path.join(root, "..", "bootid")] + list(args))
+
+
+def give_shell(root):
+    """The modules run scripts (runcmd, parts) chrooted into --root; a bare
+    test tree gets Debian's static busybox as /bin/sh so they can."""
+    os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+    sh = os.path.join(root, "bin", "sh")
+    if not os.path.exists(sh):
+        shutil.copy("/bin/busybox", sh)
+
+
+def state(root, rel):
+    return os.path.join(root, "var/lib/cloud", rel)
+
+
+# --help and bad arguments
+r = run([EGS, "run", "--help"])
+t.check("run --help exits 0", r.returncode == 0 and b"--stage" in r.stdout, r)
+r = run([EGS, "run", "--stage", "bogus"])
+t.check("bad --stage exits 2", r.returncode == 2, r)
+r = run([EGS, "status", "--bogus"])
+t.check("status bad option exits 2", r.returncode == 2, r)
+r = run([EGS, "run", "--user-data", "/nonexistent/x"])
+t.check("missing --user-data exits 2", r.returncode == 2, r)
+
+# NoCloud ISO from cloud-localds, probed from a regular file
+d = t.tmpdir()
+write(os.path.join(d, "bootid"), "boot-1\n")
+write(os.path.join(d, "ud"), "#cloud-config\nhostname: h1\nruncmd: [echo hi]\n")
+write(os.path.join(d, "md"), "instance-id: iid-iso\nlocal-hostname: lh\n")
+iso = os.path.join(d, "seed.iso")
+subprocess.run(["cloud-localds", iso, os.path.join(d, "ud"), os.path.join(d, "md")], check=True)
+root = os.path.join(d, "root")
+os.mkdir(root)
+give_shell(root)
+r = egs_run(root, "--dry-run", "--seed-device", iso)
+t.check("dry run succeeds", r.returncode == 0 and b"dry-run:" in r.stdout, r)
+t.check("dry run changes nothing", os.listdir(root) == ["bin"], os.listdir(root))
+r = egs_run(root, "--seed-device", iso)
+t.check("ISO seed: provisioning completed", r.returncode == 0 and b"Provisioning completed." in r.stdout, r)
+t.check("instance-id", open(state(root, "data/instance-id")).read() == "iid-iso\n")
+t.check("previous-instance-id", open(state(root, "data/previous-instance-id")).read() == "NO_PREVIOUS_INSTANCE_ID\n")
+t.check("instance link", os.readlink(state(root, "instance")) == "/var/lib/cloud/instances/iid-iso")
+st = json.load(open(state(root, "data/status.json")))
+t.check("status.json shape", sorted(st["v1"]) == ["datasource", "init", "init-local", "modules-config",
+                                                   "modules-final", "modules-init", "stage"], st)
+t.check("status.json datasource", st["v1"]["datasource"].startswith("DataSourceNoCloud [seed=") and
+        st["v1"]["datasource"].endswith("seed.iso][dsmode=net]"), st)
+res = json.load(open(state(root, "data/result.json")))
+t.check("result.json", res["v1"]["errors"] == [], res)
+t.check("run/cloud-init/status.json link",
+        os.readlink(os.path.join(root, "run/cloud-init/status.json")) == "../../var/lib/cloud/data/status.json")
+cc = open(state(root, "instances/iid-iso/cloud-config.txt")).read()
+t.check("cloud-config.txt header", cc.startswith("#cloud-config\n\n# from 1 files\n# part-001\n"), cc)
+ud = open(state(root, "instances/iid-iso/user-data.txt")).read()
+t.check("user-data.txt raw", ud.startswith("#cloud-config\nhostname: h1"), ud)
+r = run([EGS, "status", "--root", root])
+t.check("status: done", r.returncode == 0 and r.stdout == b"status: done\n", r)
+r = run([EGS, "status", "--root", root, "--format", "json"])
+j = json.loads(r.stdout)
+t.check("status --format json", j["status"] == "done" and j["datasource"] == "nocloud" and
+        j["_schema_version"] == "1" and j["schemas"]["1"]["status"] == "done", j)
+r = run([EGS, "status", "--root", root, "--json"])
+j = json.loads(r.stdout)
+t.check("status --json (original's fields)", j["instanceId"] == "iid-iso" and
+        j["completedStages"] == ["Local", "Network", "Config", "Final"], j)
+
+# seed dir + shell script part + error status
+d2 = t.tmpdir()
+write(os.path.join(d2, "bootid"), "b\n")
+root2 = os.path.join(d2, "root")
+give_shell(root2)
+write(state(root2, "seed/nocloud/meta-data"), "instance-id: sd-1\npublic-keys: [k1]\n")
+write(state(root2, "seed/nocloud/user-data"), "#!/bin/sh\necho hi\n")
+r = egs_run(root2)
+t.check("seed dir: completed", r.returncode == 0, r)
+p = state(root2, "instances/sd-1/scripts/part-001")
+t.check("script part stored 0700", os.path.exists(p) and (os.stat(p).st_mode & 0o777) == 0o700)
+write(state(root2, "seed/nocloud/user-data"), "#cloud-config\n- not\n- a map\n")
+write(state(root2, "seed/nocloud/meta-data"), "instance-id: sd-2\n")
+r = egs_run(root2)
+t.check("bad user-data: exit 1", r.returncode == 1, r)
+r = run([EGS, "status", "--root", root2])
+t.check("status: error exits 1", r.returncode == 1 and r.stdout == b"status: error\n", r)
+write(state(root2, "seed/nocloud/meta-data"), "local-hostname: x\n")
+r = egs_run(root2)
+t.check("meta-data without instance-id is named", r.returncode == 1 and b"instance-id" in r.stdout, r)
+
+# seedfrom on the kernel command line (file override)
+d3 = t.tmpdir()
+write(os.path.join(d3, "bootid"), "b\n")
+root3 = os.path.join(d3, "root")
+give_shell(root3)
+write(os.path.join(root3, "srv/seed/meta-data"), "instance-id: sf-1\n")
+write(os.path.join(root3, "srv/seed/user-data"), "#cloud-config\n{}\n")
+write(os.path.join(d3, "cmdline"), "quiet ds=nocloud;s=file:///srv/seed/;h=cmdhost\n")
+r = egs_run(root3, "--cmdline-file", os.path.join(d3, "cmdline"))
+t.check("cmdline seedfrom", r.returncode == 0 and open(state(root3, "data/instance-id")).read() == "sf-1\n", r)
+
+# ConfigDrive tree
+d4 = t.tmpdir()
+write(os.path.join(d4, "bootid"), "b\n")
+root4 = os.path.join(d4, "root")
+give_shell(root4)
+write(os.path.join(root4, "config-drive/openstack/2015-10-15/meta_data.json"),
+      json.dumps({"uuid": "cd-uuid-1", "hostname": "cd", "public_keys": {"a": "ssh-rsa AAA"}}))
+write(os.path.join(root4, "config-drive/openstack/latest/meta_data.json"), json.dumps({"uuid": "cd-latest"}))
+write(os.path.join(root4, "config-drive/openstack/2015-10-15/user_data"), "#cloud-config\nruncmd: [echo cd]\n")
+r = egs_run(root4)
+t.check("ConfigDrive dated dir", r.returncode == 0 and
+        open(state(root4, "data/instance-id")).read() == "cd-uuid-1\n", r)
+
+# --user-data override; cloud-init in charge
+d5 = t.tmpdir()
+write(os.path.join(d5, "bootid"), "b\n")
+root5 = os.path.join(d5, "root")
+give_shell(root5)
+write(os.path.join(d5, "ud"), "#cloud-config\n{}\n")
+r = egs_run(root5, "--user-data", os.path.join(d5, "ud"))
+iid = open(state(root5, "data/instance-id")).read().strip()
+t.check("override id cli-override-<8 hex>", r.returncode == 0 and iid.startswith("cli-override-") and len(iid) == 21, iid)
+write(os.path.join(root5, "usr/bin/cloud-init"), "#!/bin/sh\n")
+os.chmod(os.path.join(root5, "usr/bin/cloud-init"), 0o755)
+r = egs_run(root5, "--user-data", os.path.join(d5, "ud"))
+t.check("cloud-init enabled: not provisioning", r.returncode == 0 and b"Not provisioning" in r.stdout, r)
+write(os.path.join(root5, "etc/cloud/cloud-init.disabled"), "")
+r = egs_run(root5, "--user-data", os.path.join(d5, "ud"))
+t.check("cloud-init disabled: provisions", r.returncode == 0 and b"Provisioning completed." in r.stdout, r)
+
+t.done()
