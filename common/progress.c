@@ -171,12 +171,16 @@ void progress_update(void *ctx, uint64_t done, uint64_t total)
 
 void progress_file_done(struct progress *p)
 {
-	if (p->file_size > p->file_done)
+	if (p->file_size > p->file_done) {
 		p->done_bytes += p->file_size - p->file_done;
+		p->file_done = p->file_size;
+	}
+	/* the finished file's 100% frame, however fast the transfer was */
+	if (p->name[0])
+		draw(p, 1);
 	p->done_files++;
 	p->name[0] = '\0';
 	p->file_size = p->file_done = 0;
-	draw(p, 0);
 }
 
 void progress_add(struct progress *p, uint64_t bytes, unsigned files)
