@@ -32,7 +32,7 @@ static const char usage[] =
 	"  --sys-block DIR        block devices to scan (default /sys/class/block when ROOT is /)\n"
 	"  --boot-id-file FILE    boot id (default /proc/sys/kernel/random/boot_id)\n"
 	"  --kvp-dir DIR          Hyper-V KVP pools (default ROOT/var/lib/hyperv; '' for none)\n"
-	"  --no-reboot            never reboot when a module asks for it\n"
+	"  --no-reboot            never reboot or power off when a module asks for it\n"
 	"  -v, --verbose          debug log on stderr\n"
 	"\n"
 	"Exit status: 0 done, nothing to do, reboot requested or cloud-init in\n"

@@ -26,6 +26,9 @@ enum prov_stage { STAGE_LOCAL, STAGE_NETWORK, STAGE_CONFIG, STAGE_FINAL };
 /* Module frequencies: always (per-boot), once per instance-id, once ever. */
 enum prov_freq { FREQ_ALWAYS, FREQ_INSTANCE, FREQ_ONCE };
 
+/* power_state's action (common/prov_power.h). */
+enum prov_power { PROV_POWER_NONE, PROV_POWER_POWEROFF, PROV_POWER_REBOOT, PROV_POWER_HALT };
+
 /* What the datasource found (NoCloud, ConfigDrive, --user-data). */
 struct prov_meta {
 	char *instance_id;
@@ -47,7 +50,14 @@ struct prov_ctx {
 	/* network-config document, or NULL (datasource network-config) */
 	const struct ynode *network_config;
 	/* user scripts (part handlers' output) live in instance_dir/scripts */
-	int reboot_requested;      /* set by modules (power_state, 1001/1003) */
+	int reboot_requested;      /* set by modules (1001/1003 reboot codes) */
+	/* power_state (common/mod_power_state.c) records what the runner does
+	 * after the final stage (prov_power_perform). */
+	int power_action;          /* enum prov_power; PROV_POWER_NONE: nothing */
+	int power_delay_s;         /* delay: "now" 0, "+N"/N minutes as seconds */
+	double power_timeout_s;    /* timeout: wait this long for `egs run` to end */
+	const struct ynode *power_condition; /* a command (str/list) to run first, or NULL */
+	char power_message[256];   /* message ("" when none) */
 };
 
 struct prov_module {

@@ -26,6 +26,7 @@ extern const struct prov_module mod_scripts_per_boot;
 extern const struct prov_module mod_scripts_per_instance;
 extern const struct prov_module mod_scripts_user;
 extern const struct prov_module mod_final_message;
+extern const struct prov_module mod_power_state;
 
 /* Logs every key of keys present in the config as not applied. */
 static int not_applied(struct prov_ctx *ctx, const char *const *keys)
@@ -515,21 +516,6 @@ static const struct prov_module stub_phone_home = {
 	.run = run_phone_home,
 };
 
-static const char *const act_power_state_change[] = {"power_state", NULL};
-static const char *const keys_power_state_change[] = {"power_state", NULL};
-static int run_power_state_change(struct prov_ctx *ctx, struct strbuf *err)
-{
-	(void)err;
-	return not_applied(ctx, keys_power_state_change);
-}
-static const struct prov_module stub_power_state_change = {
-	.name = "power-state-change",
-	.stage = STAGE_FINAL,
-	.freq = FREQ_INSTANCE,
-	.activate_keys = act_power_state_change,
-	.run = run_power_state_change,
-};
-
 const struct prov_module *const prov_modules[] = {
 	&stub_migrator,
 	&stub_seed_random,
@@ -582,6 +568,6 @@ const struct prov_module *const prov_modules[] = {
 	&stub_install_hotplug,
 	&stub_phone_home,
 	&mod_final_message,
-	&stub_power_state_change,
+	&mod_power_state,
 };
 const size_t prov_module_count = sizeof(prov_modules) / sizeof(prov_modules[0]);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "netcfg.h"
 #include "prov_config.h"
+#include "prov_power.h"
 #include "prov_state.h"
 #include "pyrepr.h"
 
@@ -428,13 +429,17 @@ int prov_run_stages(const struct prov_run_opts *o, struct strbuf *msg)
 		          r.paths.state);
 		if (o->stage < 0 || o->stage == STAGE_FINAL)
 			kvp_state(&r, "failed");
-		goto out;
+	} else {
+		if (o->stage < 0 || o->stage == STAGE_FINAL)
+			kvp_state(&r, "completed");
+		sb_puts(msg, o->dry_run ? "Provisioning completed (dry run: nothing changed)."
+		                        : "Provisioning completed.");
+		rc = 0;
 	}
-	if (o->stage < 0 || o->stage == STAGE_FINAL)
-		kvp_state(&r, "completed");
-	sb_puts(msg, o->dry_run ? "Provisioning completed (dry run: nothing changed)."
-	                        : "Provisioning completed.");
-	rc = 0;
+	/* power_state, once the final stage's state is written (as cloud-init's
+	 * child acts once cloud-init has exited), whether or not modules failed */
+	prov_power_perform(&r.ctx, o->dry_run ? "dry run" : strcmp(root, "/") ? "--root"
+	                           : o->no_reboot ? "--no-reboot" : NULL, msg);
 out:
 	sb_free(&err);
 	if (r.have_cfg)

@@ -18,7 +18,9 @@
  * ctx->reboot_requested stops the run after it: its semaphore is removed
  * so it runs again after the reboot (it tracks its own progress), the
  * state stays "running", and the machine is rebooted (never under --root
- * or in dry run). */
+ * or in dry run). After the final stage and its state files, the action
+ * power_state recorded (common/prov_power.h) is carried out in a detached
+ * child, or only logged under --root, --dry-run and --no-reboot. */
 #ifndef EGS_PROV_RUN_H
 #define EGS_PROV_RUN_H
 
@@ -36,7 +38,7 @@ struct prov_run_opts {
 	const char *boot_id_file;  /* NULL: /proc/sys/kernel/random/boot_id */
 	int dry_run;
 	int stage;                 /* -1: all stages, else an enum prov_stage */
-	int no_reboot;             /* never run the reboot command */
+	int no_reboot;             /* never reboot nor power off (reboot codes, power_state) */
 	int quiet;                 /* no summary line on stdout */
 	struct ds_opts ds;         /* root/state_dir are filled in by the runner */
 	const struct prov_module *const *modules; /* NULL: prov_modules */

@@ -131,6 +131,25 @@ static __attribute__((unused)) int pt_init(struct pt *t, const char *yaml)
 	return 0;
 }
 
+/* Puts Debian's static busybox (/usr/bin/busybox) at ROOT/bin/sh, for
+ * commands the modules run chrooted into ROOT. 0, or -1 when there is
+ * none. */
+static __attribute__((unused)) int pt_add_shell(struct pt *t)
+{
+	struct strbuf bb = STRBUF_INIT;
+	if (fs_read_file("/usr/bin/busybox", &bb, 0) < 0)
+		return -1;
+	char *p = fs_join(t->root, "/bin");
+	int rc = fs_mkdir_p(p, 0755);
+	free(p);
+	p = fs_join(t->root, "/bin/sh");
+	if (rc == 0)
+		rc = fs_write_atomic(p, bb.data, bb.len, 0755);
+	free(p);
+	sb_free(&bb);
+	return rc;
+}
+
 static int pt_rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

@@ -37,28 +37,12 @@ static void test_shellify(void)
 	pt_free(&t);
 }
 
-/* Puts a static busybox at ROOT/bin/sh. 0, or -1 when there is none. */
-static int add_shell(struct pt *t)
-{
-	struct strbuf bb = STRBUF_INIT;
-	if (fs_read_file("/usr/bin/busybox", &bb, 0) < 0)
-		return -1;
-	char *p = fs_join(t->root, "/bin");
-	fs_mkdir_p(p, 0755);
-	free(p);
-	p = fs_join(t->root, "/bin/sh");
-	int rc = fs_write_atomic(p, bb.data, bb.len, 0755);
-	free(p);
-	sb_free(&bb);
-	return rc;
-}
-
 static void test_runparts(void)
 {
 	t_group("run-parts: order, failures, reboot codes");
 	struct pt t;
 	CHECK_INT(pt_init(&t, "runcmd: ['echo runcmd >> /order']\n"), 0);
-	if (add_shell(&t) < 0) {
+	if (pt_add_shell(&t) < 0) {
 		printf("skip: no static /usr/bin/busybox\n");
 		pt_free(&t);
 		return;
@@ -89,7 +73,7 @@ static void test_runparts(void)
 
 	/* 1001: reboot, done; 1003: reboot, again */
 	CHECK_INT(pt_init(&t, "{}\n"), 0);
-	CHECK_INT(add_shell(&t), 0);
+	CHECK_INT(pt_add_shell(&t), 0);
 	CHECK_INT(pt_put(&t, "/var/lib/cloud/scripts/per-boot/a", "#!/bin/sh\necho a$EGS_ENTRY_INDEX >> /order\nexit 1001\n", 0755), 0);
 	CHECK_INT(pt_put(&t, "/var/lib/cloud/scripts/per-boot/b",
 	                 "#!/bin/sh\necho b >> /order\n[ -e /again ] && exit 0\necho > /again\nexit 1003\n", 0755), 0);
@@ -117,7 +101,7 @@ static void test_runparts(void)
 
 	/* bootcmd: runs now, with INSTANCE_ID */
 	CHECK_INT(pt_init(&t, "bootcmd:\n- echo \"$INSTANCE_ID\" > /bootcmd.out\n- [sh, -c, 'echo two >> /bootcmd.out']\n"), 0);
-	CHECK_INT(add_shell(&t), 0);
+	CHECK_INT(pt_add_shell(&t), 0);
 	CHECK_INT(pt_run(&t, &mod_bootcmd, &err), 0);
 	CHECK_STR(err, "");
 	free(err);
@@ -126,7 +110,7 @@ static void test_runparts(void)
 	free(o);
 	pt_free(&t);
 	CHECK_INT(pt_init(&t, "bootcmd: [exit 4]\n"), 0);
-	CHECK_INT(add_shell(&t), 0);
+	CHECK_INT(pt_add_shell(&t), 0);
 	CHECK_INT(pt_run(&t, &mod_bootcmd, &err), -1);
 	CHECK(strstr(err, "status 4") != NULL);
 	free(err);

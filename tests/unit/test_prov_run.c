@@ -1,6 +1,7 @@
 /* The provisioning runner with its own module table: activation keys,
  * frequencies across simulated boots and instance-id changes, failures
- * in status.json, reboot requests, ISO9660 seeds read without mounting. */
+ * in status.json, reboot requests, power_state after the final stage
+ * (only logged under --root), ISO9660 seeds read without mounting. */
 #include "testlib.h"
 
 #include <stdio.h>
@@ -45,6 +46,10 @@ static const struct prov_module M4 = {"t-inactive", STAGE_CONFIG, FREQ_INSTANCE,
 static const struct prov_module M5 = {"t-fail", STAGE_FINAL, FREQ_INSTANCE, NULL, m_fail};
 static const struct prov_module M6 = {"t-reboot", STAGE_FINAL, FREQ_INSTANCE, NULL, m_reboot};
 static const struct prov_module *const table[] = {&M1, &M2, &M3, &M4, &M5, &M6};
+extern const struct prov_module mod_power_state;
+static const struct prov_module *const power_table[] = {&M1, &mod_power_state};
+static const struct prov_module *const *modules = table;
+static size_t nmodules = sizeof(table) / sizeof(table[0]);
 
 static char tmp[64];
 
@@ -77,8 +82,8 @@ static int boot(const char *boot_id, struct strbuf *msg)
 	o.stage = -1;
 	o.kvp_dir = "";
 	o.boot_id_file = bid;
-	o.modules = table;
-	o.nmodules = sizeof(table) / sizeof(table[0]);
+	o.modules = modules;
+	o.nmodules = nmodules;
 	o.quiet = 1;
 	sb_reset(msg);
 	int rc = prov_run_stages(&o, msg);
@@ -158,6 +163,26 @@ int main(void)
 	boot("b5", &msg);
 	CHECK_INT(n_reboot, before + 1);
 	CHECK(exists("root/var/lib/cloud/instances/i-3/sem/config_t_reboot"));
+
+	t_group("power_state after the final stage (--root: only logged)");
+	modules = power_table;
+	nmodules = 2;
+	put("root/var/lib/cloud/seed/nocloud/meta-data", "instance-id: i-4\n");
+	put("root/var/lib/cloud/seed/nocloud/user-data",
+	    "#cloud-config\npower_state: {mode: poweroff, delay: '+1', message: egs-bye}\n");
+	CHECK_INT(boot("b6", &msg), 0);
+	CHECK_STR(sb_str(&msg), "Provisioning completed. Would power off in 60 s (not performed: --root).");
+	CHECK(exists("root/var/lib/cloud/instances/i-4/boot-finished"));
+	CHECK(exists("root/var/lib/cloud/instances/i-4/sem/config_power_state_change"));
+	CHECK_INT(boot("b7", &msg), 0); /* per instance: not again */
+	CHECK_STR(sb_str(&msg), "Provisioning completed.");
+	put("root/var/lib/cloud/seed/nocloud/meta-data", "instance-id: i-5\n");
+	put("root/var/lib/cloud/seed/nocloud/user-data", "#cloud-config\npower_state: {mode: sleep}\n");
+	CHECK_INT(boot("b8", &msg), 1);
+	CHECK(strstr(sb_str(&msg), "Provisioning failed: 1 error(s)") != NULL);
+	CHECK(strstr(sb_str(&msg), "Would") == NULL);
+	modules = table;
+	nmodules = sizeof(table) / sizeof(table[0]);
 
 	t_group("cmdline parsing");
 	struct ydoc *d = ydoc_new();
