@@ -383,6 +383,12 @@ static int rewrite(int fd, const char *path, const unsigned char *img, size_t co
 	size_t newlen = count * KVP_RECORD_SIZE;
 	if (newlen == old->len && (!newlen || memcmp(img, old->data, newlen) == 0))
 		return 0; /* nothing changed */
+	/* Grow first: a 2560-byte pwrite spans page boundaries and a SIGKILL
+	 * can cut it at one, which must not leave the file at a length that
+	 * is not a whole number of records (the appended area reads as empty
+	 * records until its write lands). */
+	if (newlen > old->len && ftruncate(fd, (off_t)newlen) < 0)
+		goto fail;
 	for (size_t i = 0; i < count; i++) {
 		size_t off = i * KVP_RECORD_SIZE;
 		if (off + KVP_RECORD_SIZE <= old->len &&
@@ -391,7 +397,7 @@ static int rewrite(int fd, const char *path, const unsigned char *img, size_t co
 		if (pwrite_all(fd, img + off, KVP_RECORD_SIZE, (off_t)off) < 0)
 			goto fail;
 	}
-	if (newlen != old->len && ftruncate(fd, (off_t)newlen) < 0)
+	if (newlen < old->len && ftruncate(fd, (off_t)newlen) < 0)
 		goto fail;
 	if (fsync(fd) < 0)
 		goto fail;
@@ -436,6 +442,12 @@ int kvp_transact(const char *dir, int pool, int flags, kvp_edit_fn edit, void *c
 			sb_puts(err, "; refusing to rewrite it");
 		goto out;
 	}
+	/* A record with an empty key can only be what a writer killed
+	 * mid-append left (the area is grown before it is written, and no
+	 * writer may create an empty key): drop it. */
+	for (size_t i = p.count; i-- > 0;)
+		if (!p.rec[i].key[0])
+			kvp_remove_at(&p, i);
 	errno = 0;
 	int e = edit(&p, ctx, err);
 	if (e < 0) {

@@ -477,6 +477,37 @@ static void run_phase(const char *name, int (*foreign)(int), int rounds)
 	free(path);
 }
 
+/* What a writer killed mid-append leaves: the file grown, the appended
+ * record still zeros. The next update drops it. */
+static void test_crash_leftover(void)
+{
+	t_group("empty record left by a killed writer");
+	struct strbuf err = STRBUF_INIT, img = STRBUF_INIT;
+	struct kvp_pool p = KVP_POOL_INIT;
+	char rec[KVP_RECORD_SIZE];
+	memset(rec, 0, sizeof(rec));
+	strcpy(rec, "host-key");
+	strcpy(rec + KVP_KEY_SIZE, "kept");
+	sb_append(&img, rec, sizeof(rec));
+	memset(rec, 0, sizeof(rec));
+	sb_append(&img, rec, sizeof(rec)); /* the zero-filled leftover */
+	char *path = pool_path(6);
+	CHECK(fs_write_atomic(path, img.data, img.len, 0644) == 0);
+	CHECK_INT(kvp_read(tmpdir, 6, &p, &err), 0);
+	CHECK_INT(p.count, 2); /* a reader sees it as it is */
+	kvp_pool_free(&p);
+	struct kvp_change ch[] = {{"status", "available"}};
+	CHECK_INT(kvp_update(tmpdir, 6, ch, 1, 0, &err), 0);
+	CHECK_INT(kvp_read(tmpdir, 6, &p, &err), 0);
+	CHECK_INT(p.count, 2);
+	CHECK_STR(p.rec[0].key, "host-key");
+	CHECK_STR(p.rec[1].key, "status");
+	kvp_pool_free(&p);
+	free(path);
+	sb_free(&img);
+	sb_free(&err);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -486,6 +517,7 @@ int main(void)
 	test_parse();
 	test_validate();
 	test_update();
+	test_crash_leftover();
 	run_phase("concurrent writers + cloud-init appender", cloudinit_appender, 200);
 	run_phase("concurrent writers + hv_kvp_daemon writer", hv_writer, 200);
 
