@@ -102,6 +102,14 @@ int prov_write_file(const struct prov_ctx *ctx, const char *abs, const void *dat
  * program exists there; otherwise the action is skipped and logged).
  * Returns the exit status (0..255), 128+signal, or -1. */
 int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input);
+/* prov_run, with the program's stdout through a pipe: it is still copied to
+ * egs's stdout, and each line (without its newline, at most 4095 bytes of
+ * it; a last unterminated line too) is passed to on_line. Reading stops at
+ * EOF or once the program has exited and the pipe is empty (a daemon it
+ * started may hold the pipe open). input is written first, so it should
+ * be small. */
+int prov_run_lines(const struct prov_ctx *ctx, char *const argv[], const char *input,
+                   void (*on_line)(const char *line, size_t len, void *arg), void *arg);
 /* cloud-init's get_cfg_option_bool: n NULL (key absent) gives def; else
  * translate_bool: a bool as is, a string whose lowercased, stripped text
  * is true/1/on/yes, or the int 1, is 1; everything else (null, 0, other

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +111,71 @@ static int exists_in_root(const struct prov_ctx *ctx, const char *argv0, char *f
 	return 0;
 }
 
-int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
+/* Reads the child's stdout from fd (non-blocking) until EOF, or until the
+ * child has exited and the pipe holds nothing more: a daemon the program
+ * started may keep the pipe open. Every byte is copied to egs's stdout;
+ * complete lines (at most PROV_LINE_MAX - 1 bytes of each) go to on_line.
+ * Returns the wait status or -1. */
+#define PROV_LINE_MAX 4096
+static int copy_lines(int fd, pid_t pid, void (*on_line)(const char *, size_t, void *), void *arg)
+{
+	char line[PROV_LINE_MAX], buf[4096];
+	size_t ll = 0;
+	int status = 0, exited = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r > 0) {
+			(void)fs_write_all(1, buf, (size_t)r); /* best effort, as an inherited stdout */
+			for (ssize_t i = 0; i < r; i++) {
+				if (buf[i] == '\n') {
+					line[ll] = '\0';
+					on_line(line, ll, arg);
+					ll = 0;
+				} else if (ll < sizeof(line) - 1) {
+					line[ll++] = buf[i];
+				}
+			}
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		if (r == 0 || exited)
+			break; /* EOF, or the program is gone and the pipe is empty */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			break;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			exited = 1;
+		else if (w < 0 && errno != EINTR)
+			return -1;
+	}
+	if (ll) {
+		line[ll] = '\0';
+		on_line(line, ll, arg);
+	}
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				return -1;
+	return status;
+}
+
+/* read_lines() with SIGPIPE ignored: a closed stdout of egs itself must
+ * not kill egs mid-run (with an inherited stdout the script would have got
+ * the signal, not egs). */
+static int read_lines(int fd, pid_t pid, void (*on_line)(const char *, size_t, void *), void *arg)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	int rc = copy_lines(fd, pid, on_line, arg);
+	signal(SIGPIPE, old == SIG_ERR ? SIG_DFL : old);
+	return rc;
+}
+
+int prov_run_lines(const struct prov_ctx *ctx, char *const argv[], const char *input,
+                   void (*on_line)(const char *line, size_t len, void *arg), void *arg)
 {
 	struct strbuf cmd = STRBUF_INIT;
 	for (int i = 0; argv[i]; i++)
@@ -125,14 +191,25 @@ int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
 	sb_free(&cmd);
 	if (ctx->dry_run)
 		return 0;
-	int in[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	if (input && pipe2(in, O_CLOEXEC) < 0)
 		return -1;
+	if (on_line && pipe2(out, O_CLOEXEC) < 0) {
+		if (input) {
+			close(in[0]);
+			close(in[1]);
+		}
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		if (input) {
 			close(in[0]);
 			close(in[1]);
+		}
+		if (on_line) {
+			close(out[0]);
+			close(out[1]);
 		}
 		return -1;
 	}
@@ -144,6 +221,8 @@ int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
 			if (null >= 0)
 				dup2(null, 0);
 		}
+		if (on_line && dup2(out[1], 1) < 0)
+			_exit(126);
 		if (ctx->root && ctx->root[0] && strcmp(ctx->root, "/") != 0 &&
 		    (chroot(ctx->root) < 0 || chdir("/") < 0)) {
 			fprintf(stderr, "egs run: chroot %s: %s\n", ctx->root, strerror(errno));
@@ -155,16 +234,42 @@ int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
 	}
 	if (input) {
 		close(in[0]);
-		fs_write_all(in[1], input, strlen(input));
+		(void)fs_write_all(in[1], input, strlen(input));
 		close(in[1]);
 	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	if (on_line) {
+		close(out[1]);
+		int fl = fcntl(out[0], F_GETFL);
+		if (fl < 0 || fcntl(out[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+			/* cannot poll: let the program finish, then drop its output */
+			fl = -1;
+		}
+		if (fl >= 0) {
+			status = read_lines(out[0], pid, on_line, arg);
+		} else {
+			while (waitpid(pid, &status, 0) < 0)
+				if (errno != EINTR) {
+					status = -1;
+					break;
+				}
+		}
+		close(out[0]);
+		if (status == -1)
 			return -1;
+	} else {
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				return -1;
+	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int prov_run(const struct prov_ctx *ctx, char *const argv[], const char *input)
+{
+	return prov_run_lines(ctx, argv, input, NULL, NULL);
 }
 
 int prov_bool(const struct ynode *n, int def)
