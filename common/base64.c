@@ -119,3 +119,14 @@ int base64_decode_lenient(struct strbuf *out, const char *in, size_t len,
 		*flags = fl;
 	return 0;
 }
+
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

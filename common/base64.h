@@ -1,4 +1,5 @@
-/* Base64 (RFC 4648, standard alphabet with padding). */
+/* Base64 (RFC 4648, standard alphabet with padding), and the value of a
+ * base16 (hex) digit. */
 #ifndef EGS_BASE64_H
 #define EGS_BASE64_H
 
@@ -24,5 +25,8 @@ enum { BASE64_BAD_CHARS = 1, BASE64_BAD_PADDING = 2 };
  * flags may be NULL. */
 int base64_decode_lenient(struct strbuf *out, const char *in, size_t len,
                           unsigned *flags);
+
+/* 0..15 for a hex digit (either case), -1 for anything else. */
+int hex_digit(int c);
 
 #endif

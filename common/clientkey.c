@@ -1,4 +1,5 @@
 #include "clientkey.h"
+#include "random.h"
 #include "errbuf.h"
 
 #include "base64.h"
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 static const char pem_begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
 static const char pem_end[] = "-----END OPENSSH PRIVATE KEY-----";
@@ -30,22 +30,6 @@ void clientkey_wipe(struct clientkey *k)
 		p[i] = 0;
 }
 
-static int get_random(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Public point for d, or -1 when the curve code refuses. */
 static int compute_q(const unsigned char d[32], unsigned char q[65])
 {
@@ -61,7 +45,7 @@ static int compute_q(const unsigned char d[32], unsigned char q[65])
 int clientkey_generate(struct clientkey *k)
 {
 	unsigned char seed[48];
-	if (get_random(seed, sizeof(seed)) < 0)
+	if (random_bytes(seed, sizeof(seed)) < 0)
 		return -1;
 	br_hmac_drbg_context drbg;
 	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, sizeof(seed));
@@ -373,7 +357,7 @@ int clientkey_save(const char *private_path, const struct clientkey *k)
 	char *pub_path = NULL;
 	uint32_t checkint;
 	int rc = -1, e = ENOMEM;
-	if (get_random(&checkint, sizeof(checkint)) < 0) {
+	if (random_bytes(&checkint, sizeof(checkint)) < 0) {
 		e = errno;
 		goto done;
 	}

@@ -1,12 +1,12 @@
 /* Datasource search, the --user-data override and the helpers NoCloud
  * and ConfigDrive share (common/datasource.h). */
 #include "datasource.h"
+#include "random.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "blockdev.h"
 #include "fsutil.h"
@@ -224,7 +224,7 @@ static int find_override(const struct ds_opts *o, struct ds_result *r, struct st
 	const char *iid = o->instance_id;
 	if (!iid) {
 		unsigned char rnd[4];
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		if (random_bytes(rnd, sizeof(rnd)) < 0) {
 			sb_printf(err, "getrandom: %s", strerror(errno));
 			return -1;
 		}

@@ -1,10 +1,10 @@
 #include "hostkey.h"
+#include "random.h"
 
 #include <bearssl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,7 +98,7 @@ int hostkey_parse_pem(const char *pem, size_t len, struct hostkey *hk)
 int hostkey_generate(struct hostkey *hk)
 {
 	unsigned char seed[48];
-	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+	if (random_bytes(seed, sizeof(seed)) < 0)
 		return -1;
 	br_hmac_drbg_context rng;
 	br_hmac_drbg_init(&rng, &br_sha256_vtable, seed, sizeof(seed));

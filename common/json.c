@@ -1,6 +1,7 @@
 /* JSON text <-> ynode tree. A recursive-descent parser that reports the
  * position of the first problem the way Python's json module words it. */
 #include "json.h"
+#include "base64.h"
 
 #include "strbuf.h"
 
@@ -70,24 +71,13 @@ static void set_pos(struct jparser *p, struct ynode *n, size_t at)
 
 static struct ynode *parse_value(struct jparser *p);
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int read_hex4(struct jparser *p, size_t at, unsigned *out)
 {
 	if (at + 4 > p->len)
 		return -1;
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p->buf[at + i]);
+		int h = hex_digit(p->buf[at + i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + (unsigned)h;

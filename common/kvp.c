@@ -296,6 +296,32 @@ static int read_all(int fd, struct strbuf *out)
 	return 0;
 }
 
+/* Opens path (oflags), takes both locks (exclusive or shared) and reads
+ * the whole file into data. Returns the fd (the locks live as long as it),
+ * or -1 with err naming the path and the step that failed. */
+static int open_locked(const char *path, int oflags, int exclusive, struct strbuf *data,
+                       struct strbuf *err)
+{
+	int fd = open(path, oflags | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		set_err(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	const char *step = NULL;
+	if (lock_pool(fd, exclusive) < 0)
+		step = "cannot lock";
+	else if (read_all(fd, data) < 0)
+		step = "read";
+	if (step) {
+		int e = errno;
+		set_err(err, "%s: %s: %s", path, step, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int kvp_read(const char *dir, int pool, struct kvp_pool *out, struct strbuf *err)
 {
 	char *path = kvp_pool_path(dir, pool);
@@ -305,19 +331,9 @@ int kvp_read(const char *dir, int pool, struct kvp_pool *out, struct strbuf *err
 	}
 	int rc = -1;
 	struct strbuf data = STRBUF_INIT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		set_err(err, "%s: %s", path, strerror(errno));
+	int fd = open_locked(path, O_RDONLY, 0, &data, err);
+	if (fd < 0)
 		goto out;
-	}
-	if (lock_pool(fd, 0) < 0) {
-		set_err(err, "%s: cannot lock: %s", path, strerror(errno));
-		goto out;
-	}
-	if (read_all(fd, &data) < 0) {
-		set_err(err, "%s: read: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = kvp_parse(data.data, data.len, path, out, err);
 out:
 	if (fd >= 0)
@@ -423,20 +439,9 @@ int kvp_transact(const char *dir, int pool, int flags, kvp_edit_fn edit, void *c
 	struct strbuf data = STRBUF_INIT;
 	struct kvp_pool p = KVP_POOL_INIT;
 	unsigned char *img = NULL;
-	int oflags = O_RDWR | O_CLOEXEC | ((flags & KVP_CREATE) ? O_CREAT : 0);
-	int fd = open(path, oflags, 0644);
-	if (fd < 0) {
-		set_err(err, "%s: %s", path, strerror(errno));
+	int fd = open_locked(path, O_RDWR | ((flags & KVP_CREATE) ? O_CREAT : 0), 1, &data, err);
+	if (fd < 0)
 		goto out;
-	}
-	if (lock_pool(fd, 1) < 0) {
-		set_err(err, "%s: cannot lock: %s", path, strerror(errno));
-		goto out;
-	}
-	if (read_all(fd, &data) < 0) {
-		set_err(err, "%s: read: %s", path, strerror(errno));
-		goto out;
-	}
 	if (kvp_parse(data.data, data.len, path, &p, err) < 0) {
 		if (err)
 			sb_puts(err, "; refusing to rewrite it");

@@ -1,10 +1,10 @@
 #include "kvp_events.h"
+#include "random.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "fsutil.h"
@@ -37,16 +37,8 @@ void kvp_event_now(struct kvp_event *ev)
 int kvp_uuid4(char out[KVP_UUID_LEN + 1])
 {
 	unsigned char b[16];
-	size_t got = 0;
-	while (got < sizeof(b)) {
-		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)n;
-	}
+	if (random_bytes(b, sizeof(b)) < 0)
+		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	char *p = out;

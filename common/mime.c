@@ -419,17 +419,6 @@ void mime_free(struct mime_part *part)
 
 /* ---- parameters -------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Python's utils.unquote: "..." loses its quotes and \\ \" escapes,
  * <...> its brackets. */
 static int append_unquoted(struct strbuf *out, const char *v, size_t n)
@@ -458,8 +447,8 @@ static int append_rfc2231(struct strbuf *out, const char *v, size_t n)
 		return append_unquoted(out, v, n);
 	for (const char *s = q2 + 1; s < v + n; s++) {
 		int c = (unsigned char)*s;
-		if (c == '%' && s + 2 < v + n && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			c = hexval(s[1]) * 16 + hexval(s[2]);
+		if (c == '%' && s + 2 < v + n && hex_digit(s[1]) >= 0 && hex_digit(s[2]) >= 0) {
+			c = hex_digit(s[1]) * 16 + hex_digit(s[2]);
 			s += 2;
 		}
 		if (sb_putc(out, (char)c) < 0)
@@ -558,8 +547,8 @@ int mime_decode_qp(struct strbuf *out, const char *in, size_t len)
 			sb_putc(out, '=');
 			continue;
 		}
-		if (i + 1 < len && hexval(in[i]) >= 0 && hexval(in[i + 1]) >= 0) {
-			sb_putc(out, (char)(hexval(in[i]) * 16 + hexval(in[i + 1])));
+		if (i + 1 < len && hex_digit(in[i]) >= 0 && hex_digit(in[i + 1]) >= 0) {
+			sb_putc(out, (char)(hex_digit(in[i]) * 16 + hex_digit(in[i + 1])));
 			i++;
 			continue;
 		}

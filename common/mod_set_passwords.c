@@ -5,6 +5,7 @@
  * passwords are shown once, on the console (stdout under --root), as
  * cloud-init does. */
 #include "prov.h"
+#include "random.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,11 +74,8 @@ static int rand_password(char out[21])
 	size_t setlen = sizeof(set) - 1, got = 0;
 	while (got < 20) {
 		unsigned char b;
-		if (getrandom(&b, 1, 0) != 1) {
-			if (errno == EINTR)
-				continue;
+		if (random_bytes(&b, 1) < 0)
 			return -1;
-		}
 		if (b >= 256 - 256 % setlen) /* no modulo bias */
 			continue;
 		out[got++] = set[b % setlen];

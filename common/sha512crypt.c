@@ -2,13 +2,13 @@
  * (https://www.akkadia.org/drepper/SHA-crypt.txt), steps numbered as
  * there. */
 #include "sha512crypt.h"
+#include "random.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <bearssl.h>
 
@@ -182,13 +182,9 @@ int sha512crypt_salt(char *out, size_t n)
 	unsigned char rnd[64];
 	while (got < n) {
 		size_t want = n - got < sizeof(rnd) ? n - got : sizeof(rnd);
-		ssize_t r = getrandom(rnd, want, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		if (random_bytes(rnd, want) < 0)
 			return -1;
-		}
-		for (ssize_t i = 0; i < r; i++)
+		for (size_t i = 0; i < want; i++)
 			out[got++] = itoa64[rnd[i] & 0x3f];
 	}
 	out[n] = '\0';
