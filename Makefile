@@ -149,8 +149,12 @@ test: deps unit $(B)/san/egs
 		ASAN_OPTIONS=log_path=$(SAN_REPORT)/asan:detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=log_path=$(SAN_REPORT)/ubsan:print_stacktrace=1:halt_on_error=1 \
 		/usr/bin/python3 tests/run.py $(TESTS)
+	@# LeakSanitizer notes such as "Unable to get registers from thread"
+	@# (a thread exiting while it stops the world) are not findings
 	@if [ -n "$$(ls -A $(SAN_REPORT))" ]; then head -n 60 $(SAN_REPORT)/*; \
-		echo "sanitizer reports in $(SAN_REPORT)"; exit 1; fi
+		if grep -lE 'ERROR: |runtime error|SUMMARY: ' $(SAN_REPORT)/*; then \
+			echo "sanitizer reports in $(SAN_REPORT)"; exit 1; fi; \
+		echo "(sanitizer notes only, no findings)"; fi
 else
 test: deps all unit
 	EGS=$(abspath $(B)/egs) EGS_BUILD=$(abspath $(B)) EGS_DEPS=$(abspath $(DEPS)) \
@@ -183,9 +187,11 @@ bench-memory: all
 # each tests/fuzz/fuzz_NAME.c links against it. A run reads the committed
 # seeds in tests/fuzz/corpus/NAME/ and adds what it finds to
 # $(B)/fuzz/work-NAME/ (crash files land there too); its log is
-# $(B)/fuzz/NAME.log. A crash stops `make fuzz` with the log's tail.
+# $(B)/fuzz/NAME.log. Targets run FUZZ_JOBS at a time (default: one per
+# CPU); any crash, leak or timeout fails `make fuzz` with the log's tail.
 # FUZZ=fuzz_a,fuzz_b limits the targets.
 FUZZ_SECONDS ?= 30
+FUZZ_JOBS    ?= $(shell nproc)
 comma        := ,
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_ALL     := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
@@ -211,15 +217,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(B)/fuzz/libegs_fuzz.a $(H
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libegs_fuzz.a $(HOST_LIBS) -lm
 
 fuzz: deps $(FUZZ_BINS)
-	@for name in $(FUZZ_RUN); do f=$(abspath $(B))/fuzz/$$name; \
-		corpus=$(abspath tests/fuzz/corpus)/$${name#fuzz_}; work=$(abspath $(B))/fuzz/work-$$name; \
-		mkdir -p $$work; echo "== $$name ($(FUZZ_SECONDS) s)"; \
-		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix=$$work/ $$work $$( [ -d $$corpus ] && echo $$corpus ) \
-			>$(abspath $(B))/fuzz/$$name.log 2>&1; then \
-			grep -E '^(#[0-9]+\s+DONE|Done [0-9]+ runs)' $(abspath $(B))/fuzz/$$name.log; \
-		else tail -n 40 $(abspath $(B))/fuzz/$$name.log; echo "$$name FAILED: $(B)/fuzz/$$name.log"; \
-			exit 1; fi; done
+	tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_RUN)
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs $(B)/san $(B)/fuzz

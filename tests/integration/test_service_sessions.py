@@ -170,20 +170,22 @@ with svc:
     ch = tr.open_session()
     ch.get_pty(term="vt100", width=100, height=40)
     ch.invoke_shell()
-    ch.send(b"stty size; echo \"T=$TERM\"; echo MARK1\n")
+    # the markers are computed by the shell: the pty's echo of the typed
+    # line must not count as the command's output
+    ch.send(b"stty size; echo \"T=$TERM\"; echo MARK$((0+1))\n")
     out = read_until(ch, b"MARK1\r\n")
     t.check("pty-req size 100x40", b"40 100" in out, out)
     t.check("TERM from pty-req", b"T=vt100" in out, out)
     ch.resize_pty(width=120, height=50)
     time.sleep(0.2)
-    ch.send(b"stty size; echo MARK2\n")
+    ch.send(b"stty size; echo MARK$((1+1))\n")
     out = read_until(ch, b"MARK2\r\n")
     t.check("window-change resizes", b"50 120" in out, out)
     ch.send(b"exit 5\n")
     t.check("shell exit status", ch.recv_exit_status() == 5)
     ch = tr.open_session()
     ch.invoke_shell()  # no pty-req: the original still gives a pty, 80x25
-    ch.send(b"tty; stty size; echo MARK3\n")
+    ch.send(b"tty; stty size; echo MARK$((1+2))\n")
     out = read_until(ch, b"MARK3\r\n")
     t.check("shell without pty-req gets a pty", b"/dev/pts/" in out, out)
     t.check("default pty size 80x25", b"25 80" in out, out)
@@ -257,8 +259,14 @@ with svc:
                 pass
             c.close()
         finally:
+            # ssh can miss a SIGTERM that lands while it sets up its
+            # client loop; never let that hang the suite
             p.terminate()
-            p.wait()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         return got == b"ping"
 
     t.check("port forwarding off: -L gets no data", not forward_works(svc))

@@ -142,6 +142,19 @@ SEEDS = {
         "two": b"agent.log\0line one\nline two\n\0dir/\xc3\xa9t\xc3\xa9.txt\0\0",
         "empty-name": b"\0data\0",
     },
+    "netcfg": {
+        "v1": (b"version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mac_address: '52:54:00:12:34:56'\n"
+               b"    mtu: 1400\n    subnets:\n      - type: static\n        address: 10.0.0.5/24\n        gateway: 10.0.0.1\n"
+               b"        routes: [{network: 10.1.0.0, netmask: 255.255.0.0, gateway: 10.0.0.2, metric: 5}]\n"
+               b"      - type: dhcp6\n  - type: nameserver\n    address: [1.1.1.1, '2606:4700::1111']\n    search: [example.com]\n"
+               b"  - type: bond\n    name: bond0\n"),
+        "v2": (b"network:\n  version: 2\n  ethernets:\n    id0:\n      match: {macaddress: '52:54:00:AA:BB:CC', name: 'en*'}\n"
+               b"      set-name: lan0\n      dhcp4: true\n      addresses: [192.168.1.10/24, 'fd00::10/64']\n"
+               b"      gateway4: 192.168.1.1\n      routes: [{to: default, via: 'fd00::1', metric: 100}]\n"
+               b"      nameservers: {addresses: [9.9.9.9], search: [lan]}\n  bonds: {bond0: {interfaces: [id0]}}\n"),
+        "disabled": b"network: {config: disabled}\n",
+        "bad": b"version: 3\nethernets: [1, 2]\n",
+    },
     "userdata": {
         "cloud-config": b"#cloud-config\nruncmd: [echo hi]\n",
         "include": b"#include\nhttp://127.0.0.1/x\nfile:///etc/passwd\n",
