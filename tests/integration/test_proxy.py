@@ -14,6 +14,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from egstest import ThreadedServer  # noqa: E402
+
 EGS = os.environ.get("EGS", "build/egs")
 passed = failed = 0
 
@@ -32,28 +35,10 @@ def run(args, **kw):
     return subprocess.run([EGS, "proxy"] + args, capture_output=True, timeout=30, **kw)
 
 
-class EchoServer:
+class EchoServer(ThreadedServer):
     """Echoes every byte; on EOF from the client it closes its side."""
 
-    def __init__(self, family, addr):
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        if family == socket.AF_INET:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(addr)
-        self.sock.listen(8)
-        self.addr = self.sock.getsockname()
-        threading.Thread(target=self.loop, daemon=True).start()
-
-    def loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.echo, args=(c,), daemon=True).start()
-
-    @staticmethod
-    def echo(c):
+    def serve(self, c):
         with c:
             while True:
                 d = c.recv(65536)
@@ -61,35 +46,15 @@ class EchoServer:
                     break
                 c.sendall(d)
 
-    def close(self):
-        # shutdown wakes the thread blocked in accept(); close alone would
-        # leave the socket listening until then
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
-
-class MuxResponder:
+class MuxResponder(ThreadedServer):
     """A Firecracker-style hybrid vsock socket: reads "CONNECT <port>\\n",
     then behaves as told: 'ok' answers OK and relays to the echo server,
     'silent' never answers, 'garbage' answers junk, 'close' hangs up."""
 
     def __init__(self, path, mode, echo_path=None):
         self.mode, self.echo_path, self.lines = mode, echo_path, []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(8)
-        threading.Thread(target=self.loop, daemon=True).start()
-
-    def loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+        super().__init__(socket.AF_UNIX, path)
 
     def serve(self, c):
         line = b""
@@ -135,15 +100,6 @@ class MuxResponder:
         t.join(10)
         c.close()
         up.close()
-
-    def close(self):
-        # shutdown wakes the thread blocked in accept(); close alone would
-        # leave the socket listening until then
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def roundtrip(target, payload, extra=()):

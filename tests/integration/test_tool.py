@@ -15,6 +15,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from egstest import ThreadedServer  # noqa: E402
+
 EGS = os.path.realpath(os.environ.get("EGS", "build/egs"))
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "fixtures", "sshconfig")
@@ -51,36 +54,18 @@ class Tool:
                               env=self.env, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-class BannerServer:
+class BannerServer(ThreadedServer):
     """Sends a banner (or nothing) on each connection on a unix socket."""
 
     def __init__(self, path, banner):
         self.banner = banner
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(4)
-        threading.Thread(target=self.loop, daemon=True).start()
-
-    def loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+        super().__init__(socket.AF_UNIX, path, backlog=4)
 
     def serve(self, c):
         if self.banner:
             c.sendall(self.banner)
         time.sleep(4)
         c.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def paramiko_server(path, host_key, client_pub_b64, guest_etc, log):
@@ -110,10 +95,6 @@ def paramiko_server(path, host_key, client_pub_b64, guest_etc, log):
             self.event.set()
             return True
 
-    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    lsock.bind(path)
-    lsock.listen(4)
-
     def serve(conn):
         t = paramiko.Transport(conn)
         t.add_server_key(host_key)
@@ -138,16 +119,11 @@ def paramiko_server(path, host_key, client_pub_b64, guest_etc, log):
             time.sleep(0.2)
             t.close()
 
-    def loop():
-        while True:
-            try:
-                c, _ = lsock.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    class Listener(ThreadedServer):
+        def serve(self, conn):
+            serve(conn)
 
-    threading.Thread(target=loop, daemon=True).start()
-    return lsock
+    return Listener(socket.AF_UNIX, path, backlog=4)
 
 
 def main():

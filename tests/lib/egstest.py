@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -152,3 +153,38 @@ class Service:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+class ThreadedServer:
+    """A stream listener (unix path or tcp address) that hands every
+    accepted connection to self.serve(conn) in its own daemon thread.
+    Subclasses define serve; close() stops accepting."""
+
+    def __init__(self, family, addr, backlog=8):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if family == socket.AF_INET:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(addr)
+        self.sock.listen(backlog)
+        self.addr = self.sock.getsockname()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def serve(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        # shutdown wakes the thread blocked in accept(); close alone would
+        # leave the socket listening until then
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
