@@ -1,6 +1,6 @@
 """A hostile SSH peer and the service's own files:
 random bytes, an oversized packet length, channel requests before
-authentication, 200 failed authentications on separate connections,
+authentication, 1200 failed key attempts (100 connections x 12 keys),
 unknown channel types and requests, a refused port forward: the service
 stays up and keeps serving, and its log holds no key material. Then the
 file modes of what the service created: host key 0600 in a 0700 dir, the
@@ -94,12 +94,22 @@ def test_before_auth(t, svc):
 
 
 def test_failed_auths(t, svc):
-    wrong = os.path.join(svc.dir, "id_wrong")
-    keygen(wrong)
-    n = 1000 if LONG else 200
+    """1200 failed public-key attempts: 100 connections (1000 with
+    EGS_LONG=1) each offering 12 unauthorized keys. As in Dropbear, a
+    key the server refuses before any signature (the client's query) is
+    answered and logged but not counted against MAX_AUTH_TRIES (10 bad
+    signatures), so every key is checked once."""
+    keys = []
+    for i in range(12):
+        keys.append(os.path.join(svc.dir, "id_wrong%d" % i))
+        keygen(keys[-1], "ed25519")
+    n = 1000 if LONG else 100
     results = []
     lock = threading.Lock()
     todo = list(range(n))
+    extra = []
+    for k in keys[1:]:
+        extra += ["-i", k]
 
     def worker():
         while True:
@@ -107,19 +117,22 @@ def test_failed_auths(t, svc):
                 if not todo:
                     return
                 todo.pop()
-            r = svc.ssh("echo in", key=wrong, timeout=60)
+            r = svc.ssh("echo in", key=keys[0], extra=extra, timeout=60)
             with lock:
                 results.append(r.returncode)
 
+    before = svc.output().count(" not authorized")
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for th in threads:
         th.start()
     for th in threads:
         th.join(300)
-    t.check("%d failed authentications all refused" % n,
+    t.check("%d connections with 12 wrong keys each all refused" % n,
             len(results) == n and all(rc == 255 for rc in results),
             (len(results), sorted(set(results))))
-    alive(t, svc, "%d failed authentications" % n)
+    tried = svc.output().count(" not authorized") - before
+    t.check("%d failed key attempts, each logged once" % tried, tried == 12 * n, (tried, n))
+    alive(t, svc, "%d failed authentications" % tried)
 
 
 def test_channels(t, svc):
