@@ -89,6 +89,30 @@ r = run([EGS, "status", "--root", root, "--json"])
 j = json.loads(r.stdout)
 t.check("status --json (original's fields)", j["instanceId"] == "iid-iso" and
         j["completedStages"] == ["Local", "Network", "Config", "Final"], j)
+t.check("status --json: exactly the original's keys, in order", list(j) == [
+    "instanceId", "completedStages", "completedHandlers", "pendingHandlers", "moduleRebootCounts",
+    "rebootCount", "startedAt", "lastUpdated"], j)
+t.check("status --json: completed modules", "runcmd" in j["completedHandlers"] and
+        "set_hostname" in j["completedHandlers"] and "write_files" not in j["completedHandlers"] and
+        j["pendingHandlers"] == [] and j["rebootCount"] == 0 and j["moduleRebootCounts"] == {}, j)
+t.check("status --json: times", j["startedAt"].endswith("+00:00") and j["startedAt"] <= j["lastUpdated"]
+        and j["startedAt"] != "0001-01-01T00:00:00+00:00", j)
+t.check("status --json is the file egs run keeps",
+        r.stdout == open(state(root, "data/egs-state.json"), "rb").read(), r)
+# --wait gives up on a run that never finishes: exit 3 (the original's timeout)
+st_path = state(root, "data/status.json")
+saved = open(st_path).read()
+running = json.loads(saved)
+running["v1"]["stage"] = "modules-final"
+write(st_path, json.dumps(running))
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0.3"])
+t.check("status --wait times out: exit 3", r.returncode == 3 and
+        b"Timed out waiting for provisioning to complete." in r.stderr, r)
+r = run([EGS, "status", "--root", root, "--wait-timeout", "x"])
+t.check("status bad --wait-timeout exits 2", r.returncode == 2, r)
+write(st_path, saved)
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0"])
+t.check("status --wait on a finished run: 0", r.returncode == 0 and r.stdout == b"\nstatus: done\n", r)
 
 # seed dir + shell script part + error status
 d2 = t.tmpdir()
