@@ -225,7 +225,14 @@ static void stage_local(struct runner *r, int new_boot)
 			unlink(bf);
 		free(bf);
 	}
-	const struct ynode *net = r->ds.network_is_openstack ? NULL : ydoc_root(r->ds.network_doc);
+	if (r->ds.network_error) {
+		/* a ConfigDrive's network data: one error, the rest provisions */
+		struct strbuf e = STRBUF_INIT;
+		sb_printf(&e, "network-config: %s", r->ds.network_error);
+		stage_error(r, STAGE_LOCAL, sb_str(&e));
+		sb_free(&e);
+	}
+	const struct ynode *net = ydoc_root(r->ds.network_doc);
 	r->ctx.network_config = net;
 	if (!net)
 		return;
