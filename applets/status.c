@@ -21,7 +21,7 @@ static const char usage[] =
 	"\n"
 	"Show provisioning status like 'cloud-init status' (status: not run, running,\n"
 	"done, error). --format json prints cloud-init's JSON; --json the original's\n"
-	"state.json object; --wait polls until provisioning is no longer running\n"
+	"state.json object; --wait polls while provisioning has not run or runs\n"
 	"(at most --wait-timeout seconds, default 3600).\n"
 	"Exit status: 0, 1 when the status is error, 2 on bad arguments, 3 when\n"
 	"--wait timed out.\n";
@@ -242,7 +242,9 @@ int status_main(int argc, char **argv)
 	get_details(&p, &d);
 	double deadline = mono_now() + wait_timeout;
 	int timed_out = 0;
-	while (wait && strcmp(d.status, "running") == 0) {
+	/* as cloud-init: wait while not run or running (the original: until
+	 * Final is complete, also when there is no state yet) */
+	while (wait && (strcmp(d.status, "running") == 0 || strcmp(d.status, "not run") == 0)) {
 		if (mono_now() >= deadline) {
 			timed_out = 1;
 			break;

@@ -87,6 +87,9 @@ r = run([EGS, "status", "--root", root])
 t.check("reset: the original's state.json record", "Deleted file: " + state(root, "data/egs-state.json") + "\n" in out, out)
 t.check("status after reset: not run, no state file",
         r.stdout == "status: not run\nNo state file found — agent has not run yet.\n".encode(), r)
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0.3"])
+t.check("status --wait while not run: times out, exit 3", r.returncode == 3 and
+        r.stdout.startswith(b".") and r.stdout.endswith(b"\nstatus: not run\nNo state file found \xe2\x80\x94 agent has not run yet.\n"), r)
 r = run([EGS, "status", "--root", root, "--json"])
 t.check("status --json after reset: the default record",
         r.returncode == 0 and json.loads(r.stdout)["instanceId"] == "" and
