@@ -5,7 +5,8 @@
  *   completedStages     "Local", "Network", "Config", "Final" that finished
  *                       on this boot (a stage stopped by a reboot request
  *                       is not complete)
- *   completedHandlers   modules that completed for this instance (cloud-init
+ *   completedHandlers   modules that completed for this instance, or were
+ *                       skipped because their semaphore exists (cloud-init
  *                       names, "write_files"; failed ones too: their
  *                       semaphore is written as cloud-init does)
  *   pendingHandlers     modules that asked for a reboot and have not yet

@@ -157,7 +157,13 @@ int main(void)
 	          "  \"startedAt\": \"T\",\n  \"lastUpdated\": \"T\"\n}\n");
 
 	t_group("second boot, same instance");
+	char *rec_path = fs_join(tmp, "root/var/lib/cloud/data/egs-state.json");
+	CHECK(unlink(rec_path) == 0); /* a record younger than the semaphores */
+	free(rec_path);
 	CHECK_INT(boot("b2", &msg), 0);
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"completedHandlers\": [\n    \"t_always\",\n    \"t_inst\",\n"
+	                           "    \"t_once\",\n    \"t_fail\",\n    \"t_reboot\"\n  ]") != NULL);
 	CHECK_INT(n_always, 2);
 	CHECK_INT(n_inst, 1);
 	CHECK_INT(n_once, 1);
