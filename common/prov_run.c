@@ -137,7 +137,7 @@ static void run_module(struct runner *r, const struct prov_module *m, enum prov_
 		return;
 	if (prov_sem_has(sem)) {
 		log_msg(LOG_DBG, "egs.run", "config-%s already ran (freq=%s)", m->name, freq_name(m->freq));
-		/* listed even when the record is newer than the semaphore */
+		/* completed, even when the record was started after the semaphore */
 		if (egs_state_module_done(&r->egs, m->name) < 0)
 			log_msg(LOG_WRN, "egs.run", "%s: out of memory", EGS_STATE_FILE);
 		free(sem);

@@ -111,6 +111,13 @@ t.check("status --wait times out: exit 3", r.returncode == 3 and
 r = run([EGS, "status", "--root", root, "--wait-timeout", "x"])
 t.check("status bad --wait-timeout exits 2", r.returncode == 2, r)
 write(st_path, saved)
+rec_path = state(root, "data/egs-state.json")
+rec = open(rec_path).read()
+write(rec_path, "{not json")
+r = run([EGS, "status", "--root", root, "--json"])
+t.check("status --json with a broken record: exit 1, the file named", r.returncode == 1 and r.stdout == b""
+        and r.stderr.startswith(("egs status: " + rec_path + ": ").encode()), r)
+write(rec_path, rec)
 r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0"])
 t.check("status --wait on a finished run: 0", r.returncode == 0 and r.stdout == b"\nstatus: done\n", r)
 
