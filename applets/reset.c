@@ -105,7 +105,7 @@ static int build(struct items *it, const struct prov_paths *p, const struct rese
 {
 	static const char *const data[] = {"data/status.json", "data/result.json",
 	                                   "data/instance-id", "data/previous-instance-id",
-	                                   "data/boot-id", "instance"};
+	                                   "data/egs-state.json", "data/boot-id", "instance"};
 	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
 		if (push(it, prov_state_path(p, data[i])) < 0)
 			return -1;

@@ -12,16 +12,19 @@
 
 #include "fsutil.h"
 #include "jsonw.h"
+#include "prov_egsstate.h"
 #include "prov_state.h"
 
 static const char usage[] =
-	"Usage: egs status [--format json|tabular | --json | --long] [--wait] [--root DIR]\n"
-	"                  [--state-dir DIR]\n"
+	"Usage: egs status [--format json|tabular | --json | --long] [--wait]\n"
+	"                  [--wait-timeout SECONDS] [--root DIR] [--state-dir DIR]\n"
 	"\n"
 	"Show provisioning status like 'cloud-init status' (status: not run, running,\n"
 	"done, error). --format json prints cloud-init's JSON; --json the original's\n"
-	"fields; --wait polls until provisioning is no longer running.\n"
-	"Exit status: 0, 1 when the status is error, 2 on bad arguments.\n";
+	"state.json object; --wait polls while provisioning has not run or runs\n"
+	"(at most --wait-timeout seconds, default 3600).\n"
+	"Exit status: 0, 1 when the status is error, 2 on bad arguments, 3 when\n"
+	"--wait timed out.\n";
 
 struct details {
 	const char *status;
@@ -137,64 +140,45 @@ static void print_ci_json(const struct details *d)
 	sb_free(&b);
 }
 
-/* The original's state.json fields, from our state. */
-static void print_egs_json(struct prov_paths *p, const struct details *d)
+/* The original's state.json object (egs-compat §13.6), or its default
+ * record when egs run has not written one. Returns 0, or 1 when the file is
+ * unreadable or malformed (named on stderr). */
+static int print_egs_json(const struct prov_paths *p)
 {
-	char *iidf = prov_state_path(p, "data/instance-id");
-	struct strbuf iid = STRBUF_INIT;
-	if (iidf)
-		fs_read_file(iidf, &iid, 4096);
-	free(iidf);
-	sb_truncate(&iid, strcspn(sb_str(&iid), "\n"));
-	static const char *const names[PROV_NSTAGES] = {"Local", "Network", NULL, "Config", "Final"};
-	struct strbuf b = STRBUF_INIT;
-	struct jsonw w;
-	jw_init(&w, &b, 2, 0);
-	jw_obj_begin(&w);
-	jw_key(&w, "instanceId");
-	if (iid.len)
-		jw_str(&w, sb_str(&iid));
-	else
-		jw_null(&w);
-	jw_key(&w, "completedStages");
-	jw_arr_begin(&w);
-	for (int i = 0; i < PROV_NSTAGES; i++)
-		if (names[i] && d->st.st[i].finished >= 0)
-			jw_str(&w, names[i]);
-	jw_arr_end(&w);
-	jw_key(&w, "status");
-	jw_str(&w, d->status);
-	jw_key(&w, "rebootCount");
-	jw_int(&w, 0);
-	char lu[64];
-	double first = -1;
-	for (int i = 0; i < PROV_NSTAGES; i++)
-		if (d->st.st[i].start >= 0 && (first < 0 || d->st.st[i].start < first))
-			first = d->st.st[i].start;
-	jw_key(&w, "startedAt");
-	if (first >= 0) {
-		time_t t = (time_t)first;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(lu, sizeof(lu), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-		jw_str(&w, lu);
+	struct egs_state s;
+	struct strbuf b = STRBUF_INIT, err = STRBUF_INIT;
+	int rc = 0;
+	if (egs_state_load(p, &s, &err) < 0) {
+		fprintf(stderr, "egs status: %s\n", err.len ? sb_str(&err) : "out of memory");
+		rc = 1;
+	} else if (egs_state_json(&s, &b) < 0) {
+		fprintf(stderr, "egs status: out of memory\n");
+		rc = 1;
 	} else {
-		jw_null(&w);
+		fputs(sb_str(&b), stdout);
 	}
-	jw_key(&w, "lastUpdated");
-	if (d->last >= 0) {
-		time_t t = (time_t)d->last;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(lu, sizeof(lu), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-		jw_str(&w, lu);
-	} else {
-		jw_null(&w);
-	}
-	jw_obj_end(&w);
-	printf("%s\n", sb_str(&b));
+	egs_state_free(&s);
 	sb_free(&b);
-	sb_free(&iid);
+	sb_free(&err);
+	return rc;
+}
+
+/* 1 when egs run has left no state at all (neither file exists). */
+static int no_state(const struct prov_paths *p)
+{
+	char *a = prov_state_path(p, "data/status.json");
+	char *b = prov_state_path(p, EGS_STATE_FILE);
+	int none = a && b && access(a, F_OK) < 0 && access(b, F_OK) < 0;
+	free(a);
+	free(b);
+	return none;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int status_main(int argc, char **argv)
@@ -203,14 +187,17 @@ int status_main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	enum { O_FORMAT = 256, O_JSON, O_LONG, O_WAIT, O_ROOT, O_STATE };
+	enum { O_FORMAT = 256, O_JSON, O_LONG, O_WAIT, O_WAIT_TIMEOUT, O_ROOT, O_STATE };
 	static const struct option opts[] = {
 		{"format", required_argument, 0, O_FORMAT}, {"json", no_argument, 0, O_JSON},
 		{"long", no_argument, 0, O_LONG}, {"wait", no_argument, 0, O_WAIT},
+		{"wait-timeout", required_argument, 0, O_WAIT_TIMEOUT},
 		{"root", required_argument, 0, O_ROOT}, {"state-dir", required_argument, 0, O_STATE},
 		{0, 0, 0, 0}};
 	int fmt = 0, lng = 0, wait = 0, c; /* fmt 0 tabular, 1 cloud-init json, 2 egs json */
 	const char *root = "/", *state = NULL;
+	double wait_timeout = 3600; /* the original's 60 minutes */
+	char *end;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "lw", opts, NULL)) != -1) {
@@ -230,6 +217,13 @@ int status_main(int argc, char **argv)
 		case O_LONG: lng = 1; break;
 		case 'w':
 		case O_WAIT: wait = 1; break;
+		case O_WAIT_TIMEOUT:
+			wait_timeout = strtod(optarg, &end);
+			if (end == optarg || *end || !(wait_timeout >= 0 && wait_timeout <= 1e9)) {
+				fprintf(stderr, "egs status: bad --wait-timeout '%s' (seconds)\n", optarg);
+				return 2;
+			}
+			break;
 		case O_ROOT: root = optarg; break;
 		case O_STATE: state = optarg; break;
 		default:
@@ -246,7 +240,15 @@ int status_main(int argc, char **argv)
 		return 1;
 	struct details d;
 	get_details(&p, &d);
-	while (wait && strcmp(d.status, "running") == 0) {
+	double deadline = mono_now() + wait_timeout;
+	int timed_out = 0;
+	/* as cloud-init: wait while not run or running (the original: until
+	 * Final is complete, also when there is no state yet) */
+	while (wait && (strcmp(d.status, "running") == 0 || strcmp(d.status, "not run") == 0)) {
+		if (mono_now() >= deadline) {
+			timed_out = 1;
+			break;
+		}
 		if (fmt == 0) {
 			putchar('.');
 			fflush(stdout);
@@ -257,12 +259,15 @@ int status_main(int argc, char **argv)
 	}
 	if (wait && fmt == 0)
 		putchar('\n');
+	int rc = strcmp(d.status, "error") == 0 ? 1 : 0;
 	if (fmt == 1) {
 		print_ci_json(&d);
 	} else if (fmt == 2) {
-		print_egs_json(&p, &d);
+		rc = print_egs_json(&p) ? 1 : rc;
 	} else {
 		printf("status: %s\n", d.status);
+		if (no_state(&p))
+			printf("No state file found — agent has not run yet.\n");
 		if (lng) {
 			char lu[64];
 			last_update(&d, lu, sizeof(lu));
@@ -272,7 +277,10 @@ int status_main(int argc, char **argv)
 			printf("detail:\n%s\n", sb_str(&d.detail));
 		}
 	}
-	int rc = strcmp(d.status, "error") == 0 ? 1 : 0;
+	if (timed_out) {
+		fprintf(stderr, "Timed out waiting for provisioning to complete.\n");
+		rc = 3;
+	}
 	free_details(&d);
 	prov_paths_free(&p);
 	return rc;

@@ -291,5 +291,6 @@ void ds_result_free(struct ds_result *r)
 	sb_free(&r->vendordata);
 	ydoc_free(r->meta_doc);
 	ydoc_free(r->network_doc);
+	free(r->network_error);
 	memset(r, 0, sizeof(*r));
 }

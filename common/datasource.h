@@ -47,8 +47,10 @@ struct ds_result {
 	struct strbuf vendordata;   /* raw vendor-data (may be empty) */
 	int have_userdata, have_vendordata;
 	struct ydoc *meta_doc;      /* the merged meta-data (a map) */
-	struct ydoc *network_doc;   /* network-config (NoCloud) / network_data.json, or NULL */
-	int network_is_openstack;   /* network_doc is OpenStack network_data.json */
+	struct ydoc *network_doc;   /* network-config (NoCloud; ConfigDrive: network_data.json
+	                             * converted to v1), or NULL */
+	char *network_error;        /* ConfigDrive: why network_data.json is unusable (the
+	                             * rest of the datasource still is), or NULL */
 };
 
 /* Looks for a datasource. Returns 1 and fills r when one was found; 0 when

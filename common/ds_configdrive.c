@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "netcfg.h"
 
 /* Newest first, then latest (openstack.py's OS_VERSIONS). */
 static const char *const versions[] = {"2018-08-27", "2017-02-22", "2016-10-06", "2016-06-30",
@@ -30,8 +31,8 @@ static struct ydoc *parse_json(const struct strbuf *b, const char *where, const 
 }
 
 /* Reads one config drive. 1 used, 0 not a v2 config drive, -1 error. */
-static int load_drive(const struct ds_seed *s, const char *where, struct ds_result *r,
-                      struct strbuf *err)
+static int load_drive(const struct ds_seed *s, const char *where, const char *sysnet,
+                      struct ds_result *r, struct strbuf *err)
 {
 	struct strbuf b = STRBUF_INIT;
 	const char *ver = NULL;
@@ -104,22 +105,28 @@ static int load_drive(const struct ds_seed *s, const char *where, struct ds_resu
 	}
 	sb_free(&vd);
 
-	struct strbuf nd = STRBUF_INIT;
+	struct strbuf nd = STRBUF_INIT, e = STRBUF_INIT;
 	snprintf(rel, sizeof(rel), "openstack/%s/network_data.json", ver);
-	rc = ds_seed_read(s, rel, &nd, NULL);
-	if (rc == 0) { /* best effort: a bad network_data.json is only logged */
-		struct strbuf e = STRBUF_INIT;
-		r->network_doc = parse_json(&nd, where, rel, &e);
-		r->network_is_openstack = r->network_doc != NULL;
-		if (!r->network_doc)
-			log_msg(LOG_WRN, "egs.run", "%s", sb_str(&e));
-		sb_free(&e);
+	rc = ds_seed_read(s, rel, &nd, &e);
+	if (rc == 0) { /* best effort: converted to network-config v1 */
+		struct ydoc *nj = parse_json(&nd, where, rel, &e);
+		char *file = nj ? fs_join(where, rel) : NULL;
+		if (file)
+			r->network_doc = netcfg_from_netjson(ydoc_root(nj), sysnet, file, &e);
+		else if (nj)
+			sb_puts(&e, "out of memory");
+		free(file);
+		ydoc_free(nj);
 	}
+	if (!r->network_doc && e.len)
+		r->network_error = sb_detach(&e);
+	sb_free(&e);
 	sb_free(&nd);
 	return 1;
 }
 
-int ds_configdrive_find(const struct ds_opts *o, struct ds_result *r, struct strbuf *err)
+static int find_drive(const struct ds_opts *o, const char *sysnet, struct ds_result *r,
+                      struct strbuf *err)
 {
 	int root_is_slash = strcmp(o->root, "/") == 0;
 	char *cand[2] = {fs_join(o->state_dir, "seed/config_drive"),
@@ -132,7 +139,7 @@ int ds_configdrive_find(const struct ds_opts *o, struct ds_result *r, struct str
 			rc = -1;
 			break;
 		}
-		rc = load_drive(&s, cand[i], r, err);
+		rc = load_drive(&s, cand[i], sysnet, r, err);
 		ds_seed_close(&s);
 		if (rc > 0)
 			where = strdup(cand[i]);
@@ -151,7 +158,7 @@ int ds_configdrive_find(const struct ds_opts *o, struct ds_result *r, struct str
 				rc = -1;
 				break;
 			}
-			rc = load_drive(&s, hits[i].path, r, err);
+			rc = load_drive(&s, hits[i].path, sysnet, r, err);
 			ds_seed_close(&s);
 			if (rc > 0)
 				where = strdup(hits[i].path);
@@ -171,4 +178,14 @@ int ds_configdrive_find(const struct ds_opts *o, struct ds_result *r, struct str
 	if (!r->description || !r->meta.datasource || !r->meta.seed || !r->dsmode)
 		return -1;
 	return 1;
+}
+
+int ds_configdrive_find(const struct ds_opts *o, struct ds_result *r, struct strbuf *err)
+{
+	/* network_data.json's links name interfaces by MAC */
+	char *sysnet = strcmp(o->root, "/") == 0 ? strdup("/sys/class/net")
+	                                          : fs_join(o->root, "sys/class/net");
+	int rc = sysnet ? find_drive(o, sysnet, r, err) : -1;
+	free(sysnet);
+	return rc;
 }

@@ -46,6 +46,34 @@ static void trim_copy(char *dst, size_t cap, const unsigned char *src, size_t n)
 	dst[n] = '\0';
 }
 
+/* Appends the UCS-2 unit c to name (at o, cap bytes with the NUL) as
+ * UTF-8; surrogates (never paired here) become U+FFFD. Returns the new
+ * length; a character that does not fit is dropped. */
+static size_t put_utf8(char *name, size_t o, size_t cap, unsigned c)
+{
+	char b[3];
+	size_t n;
+	if (c >= 0xD800 && c <= 0xDFFF)
+		c = 0xFFFD;
+	if (c < 0x80) {
+		b[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		b[0] = (char)(0xC0 | c >> 6);
+		b[1] = (char)(0x80 | (c & 0x3F));
+		n = 2;
+	} else {
+		b[0] = (char)(0xE0 | c >> 12);
+		b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (c & 0x3F));
+		n = 3;
+	}
+	if (o + n + 1 > cap)
+		return o;
+	memcpy(name + o, b, n);
+	return o + n;
+}
+
 /* ---- ISO9660 ------------------------------------------------------------- */
 
 struct iso {
@@ -99,10 +127,8 @@ static void iso_record_name(const struct iso *iso, const unsigned char *r, size_
 	const unsigned char *n = r + 33;
 	size_t o = 0;
 	if (iso->joliet) {
-		for (size_t i = 0; i + 1 < nlen && o + 1 < cap; i += 2) {
-			unsigned c = (unsigned)n[i] << 8 | n[i + 1];
-			name[o++] = c < 0x80 ? (char)c : '?';
-		}
+		for (size_t i = 0; i + 1 < nlen; i += 2)
+			o = put_utf8(name, o, cap, (unsigned)n[i] << 8 | n[i + 1]);
 		name[o] = '\0';
 	} else {
 		/* Rock Ridge NM in the system use area */
@@ -245,7 +271,17 @@ struct fat {
 	unsigned bps, spc, type; /* type 12, 16 or 32 */
 	unsigned long long fat_off, root_off, data_off;
 	uint32_t root_entries, root_cluster, nclusters;
+	int short_read; /* a read failed: the image is truncated or unreadable */
 };
+
+static int fat_pread(struct fat *f, void *buf, size_t len, unsigned long long off)
+{
+	if (read_at(f->fd, buf, len, off) < 0) {
+		f->short_read = 1;
+		return -1;
+	}
+	return 0;
+}
 
 static int fat_open(int fd, struct fat *f, char *label, size_t cap)
 {
@@ -264,16 +300,20 @@ static int fat_open(int fd, struct fat *f, char *label, size_t cap)
 	    (f->spc & (f->spc - 1)) || !reserved || !nfats || !fatsz)
 		return -1;
 	uint32_t root_secs = (f->root_entries * 32 + f->bps - 1) / f->bps;
-	uint32_t meta = reserved + nfats * fatsz + root_secs;
+	/* 64-bit: a crafted nfats * fatsz must not wrap around */
+	unsigned long long meta = reserved + (unsigned long long)nfats * fatsz + root_secs;
 	if (total <= meta)
 		return -1;
-	f->nclusters = (total - meta) / f->spc;
+	f->nclusters = (uint32_t)((total - meta) / f->spc);
 	f->type = f->nclusters < 4085 ? 12 : f->nclusters < 65525 ? 16 : 32;
 	f->fat_off = (unsigned long long)reserved * f->bps;
-	f->root_off = (unsigned long long)(reserved + nfats * fatsz) * f->bps;
-	f->data_off = (unsigned long long)meta * f->bps;
-	if (f->type == 32)
+	f->root_off = (reserved + (unsigned long long)nfats * fatsz) * f->bps;
+	f->data_off = meta * f->bps;
+	if (f->type == 32) {
 		f->root_cluster = le32(b + 44);
+		if (f->root_cluster < 2 || f->root_cluster >= f->nclusters + 2)
+			return -1;
+	}
 	if (label) {
 		label[0] = '\0';
 		if (f->type == 32 && b[0x42] == 0x29)
@@ -286,24 +326,24 @@ static int fat_open(int fd, struct fat *f, char *label, size_t cap)
 	return 0;
 }
 
-static int fat_next(const struct fat *f, uint32_t c, uint32_t *next)
+static int fat_next(struct fat *f, uint32_t c, uint32_t *next)
 {
 	unsigned char b[4];
 	if (f->type == 12) {
-		if (read_at(f->fd, b, 2, f->fat_off + c + c / 2) < 0)
+		if (fat_pread(f, b, 2, f->fat_off + c + c / 2) < 0)
 			return -1;
 		unsigned v = le16(b);
 		*next = (c & 1) ? v >> 4 : v & 0xFFF;
 		if (*next >= 0xFF8)
 			*next = 0;
 	} else if (f->type == 16) {
-		if (read_at(f->fd, b, 2, f->fat_off + (unsigned long long)c * 2) < 0)
+		if (fat_pread(f, b, 2, f->fat_off + (unsigned long long)c * 2) < 0)
 			return -1;
 		*next = le16(b);
 		if (*next >= 0xFFF8)
 			*next = 0;
 	} else {
-		if (read_at(f->fd, b, 4, f->fat_off + (unsigned long long)c * 4) < 0)
+		if (fat_pread(f, b, 4, f->fat_off + (unsigned long long)c * 4) < 0)
 			return -1;
 		*next = le32(b) & 0x0FFFFFFF;
 		if (*next >= 0x0FFFFFF8)
@@ -315,12 +355,14 @@ static int fat_next(const struct fat *f, uint32_t c, uint32_t *next)
 }
 
 /* Reads a cluster chain (or the fixed FAT12/16 root when first == 0) into
- * out, at most limit bytes. */
-static int fat_read_chain(const struct fat *f, uint32_t first, size_t limit, struct strbuf *out)
+ * out, at most limit bytes. The chain must end where the limit is reached
+ * (a file's clusters match its size): a chain that goes on is corrupt, and
+ * a loop always goes on, so loops are found without a visited set. */
+static int fat_read_chain(struct fat *f, uint32_t first, size_t limit, struct strbuf *out)
 {
 	if (first == 0) {
 		size_t n = (size_t)f->root_entries * 32;
-		if (sb_reserve(out, n) < 0 || read_at(f->fd, out->data + out->len, n, f->root_off) < 0)
+		if (sb_reserve(out, n) < 0 || fat_pread(f, out->data + out->len, n, f->root_off) < 0)
 			return -1;
 		out->len += n;
 		out->data[out->len] = '\0';
@@ -328,13 +370,14 @@ static int fat_read_chain(const struct fat *f, uint32_t first, size_t limit, str
 	}
 	size_t csize = (size_t)f->bps * f->spc;
 	size_t got = 0;
-	for (uint32_t c = first, hops = 0; c && got < limit; hops++) {
-		if (c < 2 || hops > f->nclusters)
+	uint32_t c = first;
+	for (uint32_t hops = 0; c && got < limit; hops++) {
+		if (c < 2 || c >= f->nclusters + 2 || hops > f->nclusters)
 			return -1;
 		size_t n = csize < limit - got ? csize : limit - got;
 		if (sb_reserve(out, n) < 0 ||
-		    read_at(f->fd, out->data + out->len, n,
-		            f->data_off + (unsigned long long)(c - 2) * csize) < 0)
+		    fat_pread(f, out->data + out->len, n,
+		              f->data_off + (unsigned long long)(c - 2) * csize) < 0)
 			return -1;
 		out->len += n;
 		out->data[out->len] = '\0';
@@ -342,11 +385,67 @@ static int fat_read_chain(const struct fat *f, uint32_t first, size_t limit, str
 		if (fat_next(f, c, &c) < 0)
 			return -1;
 	}
-	return 0;
+	return c == 0 ? 0 : -1;
 }
 
-/* One directory's entries: calls back per entry with the best name. */
-static int fat_lookup(const struct fat *f, uint32_t dir, const char *comp, uint32_t *cluster,
+/* The checksum of an 8.3 name that its long-name slices carry: a long
+ * name whose checksum does not match belongs to an entry that was renamed
+ * by a system without long names, and is ignored as the kernel does. */
+static unsigned char fat_short_sum(const unsigned char *e)
+{
+	unsigned char sum = 0;
+	for (int i = 0; i < 11; i++)
+		sum = (unsigned char)(((sum & 1) << 7) + (sum >> 1) + e[i]);
+	return sum;
+}
+
+/* A long name being collected from its slices (UCS-2, up to 255 units). */
+struct fat_lfn {
+	uint16_t u[20 * 13];
+	unsigned char sum;
+	int valid;
+};
+
+static void fat_lfn_slice(struct fat_lfn *l, const unsigned char *e)
+{
+	static const int pos[13] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
+	unsigned seq = e[0] & 0x1F;
+	if (e[0] & 0x40) { /* the last slice comes first and starts a name */
+		memset(l, 0, sizeof(*l));
+		l->sum = e[13];
+		l->valid = 1;
+	}
+	if (!l->valid || seq < 1 || seq > 20 || e[13] != l->sum) {
+		l->valid = 0;
+		return;
+	}
+	for (int i = 0; i < 13; i++)
+		l->u[(seq - 1) * 13 + (unsigned)i] = (uint16_t)le16(e + pos[i]);
+}
+
+/* The best name of the short entry e: its long name when one precedes it
+ * (and matches), else the 8.3 name. */
+static void fat_entry_name(const struct fat_lfn *l, const unsigned char *e, char *name, size_t cap)
+{
+	if (l->valid && l->sum == fat_short_sum(e) && l->u[0]) {
+		size_t o = 0;
+		for (size_t i = 0; i < sizeof(l->u) / sizeof(l->u[0]) && l->u[i] && l->u[i] != 0xFFFF; i++)
+			o = put_utf8(name, o, cap, l->u[i]);
+		name[o] = '\0';
+		return;
+	}
+	char base[9], ext[4];
+	trim_copy(base, sizeof(base), e, 8);
+	trim_copy(ext, sizeof(ext), e + 8, 3);
+	if (base[0] == 0x05) /* a name starting with 0xE5 */
+		base[0] = (char)0xE5;
+	snprintf(name, cap, "%s%s%s", base, ext[0] ? "." : "", ext);
+}
+
+/* Finds comp in the directory starting at cluster dir (0: the FAT12/16
+ * root): 0 found (cluster, size, isdir set), 1 not found, -1 error. With
+ * comp NULL, only the volume label entry is copied to vlabel. */
+static int fat_lookup(struct fat *f, uint32_t dir, const char *comp, uint32_t *cluster,
                       uint32_t *size, int *isdir, char *vlabel, size_t vcap)
 {
 	struct strbuf d = STRBUF_INIT;
@@ -354,48 +453,29 @@ static int fat_lookup(const struct fat *f, uint32_t dir, const char *comp, uint3
 		sb_free(&d);
 		return -1;
 	}
-	char lfn[256] = "";
+	struct fat_lfn lfn = {0};
 	int rc = 1;
 	for (size_t off = 0; off + 32 <= d.len; off += 32) {
 		const unsigned char *e = (const unsigned char *)d.data + off;
 		if (e[0] == 0)
 			break;
 		if (e[0] == 0xE5) {
-			lfn[0] = '\0';
+			lfn.valid = 0;
 			continue;
 		}
-		if (e[11] == 0x0F) { /* long name slice */
-			unsigned seq = e[0] & 0x1F;
-			static const int pos[13] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
-			if (e[0] & 0x40)
-				memset(lfn, 0, sizeof(lfn));
-			if (seq < 1 || seq > 19)
-				continue;
-			for (int i = 0; i < 13; i++) {
-				unsigned ch = le16(e + pos[i]);
-				size_t at = (seq - 1) * 13 + (size_t)i;
-				if (at >= sizeof(lfn) - 1 || ch == 0 || ch == 0xFFFF)
-					continue;
-				lfn[at] = ch < 0x80 ? (char)ch : '?';
-			}
+		if ((e[11] & 0x3F) == 0x0F) {
+			fat_lfn_slice(&lfn, e);
 			continue;
 		}
 		if (e[11] & 0x08) { /* volume label */
 			if (vlabel && !(e[11] & 0x10))
 				trim_copy(vlabel, vcap, e, 11);
-			lfn[0] = '\0';
+			lfn.valid = 0;
 			continue;
 		}
-		char name[256];
-		if (lfn[0]) {
-			snprintf(name, sizeof(name), "%s", lfn);
-		} else {
-			char base[9], ext[4];
-			trim_copy(base, sizeof(base), e, 8);
-			trim_copy(ext, sizeof(ext), e + 8, 3);
-			snprintf(name, sizeof(name), "%s%s%s", base, ext[0] ? "." : "", ext);
-		}
-		lfn[0] = '\0';
+		char name[4 * 260];
+		fat_entry_name(&lfn, e, name, sizeof(name));
+		lfn.valid = 0;
 		if (comp && strcasecmp(name, comp) == 0) {
 			*cluster = le16(e + 26) | (f->type == 32 ? (uint32_t)le16(e + 20) << 16 : 0);
 			*size = le32(e + 28);
@@ -432,15 +512,17 @@ static int fat_read(int fd, const char *rel, struct strbuf *out, size_t max, con
 			c = f.root_cluster;
 	}
 	free(copy);
-	rc = walk_result(rc, isdir, size, max, "malformed FAT directory", why);
+	rc = walk_result(rc, isdir, size, max,
+	                 f.short_read ? "image truncated or unreadable" : "malformed FAT directory", why);
 	if (rc)
 		return rc;
 	if (size == 0)
 		return sb_append(out, "", 0);
 	size_t old = out->len;
-	if (fat_read_chain(&f, c, size, out) < 0 || out->len - old != size) {
+	if (c < 2 || fat_read_chain(&f, c, size, out) < 0 || out->len - old != size) {
 		sb_truncate(out, old);
-		*why = "read error";
+		*why = f.short_read ? "image truncated or unreadable"
+		                    : "malformed FAT file (its cluster chain does not match its size)";
 		return -1;
 	}
 	return 0;

@@ -618,6 +618,19 @@ static int resolve_one(struct netcfg_iface *ifc, char **names, char **macs)
 	return ifc->name ? 0 : -1;
 }
 
+char *netcfg_name_by_mac(const char *sysnet, const char *mac)
+{
+	char **names = NULL, **macs = NULL;
+	char *name = NULL;
+	if (read_sysnet(sysnet, &names, &macs) == 0)
+		for (size_t i = 0; names && names[i] && !name; i++)
+			if (mac_equal(macs[i], mac) && !(name = strdup(names[i])))
+				break;
+	strv_free(names);
+	strv_free(macs);
+	return name;
+}
+
 int netcfg_resolve(struct netcfg *cfg, const char *sysnet)
 {
 	char **names = NULL, **macs = NULL;

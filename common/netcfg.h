@@ -83,6 +83,30 @@ void netcfg_free(struct netcfg *cfg);
  * sysnet directory just matches nothing. Returns 0 or -1 (ENOMEM). */
 int netcfg_resolve(struct netcfg *cfg, const char *sysnet);
 
+/* The name of the interface in sysnet whose MAC is mac (case-insensitive),
+ * malloc'd; NULL when there is none (or on ENOMEM). */
+char *netcfg_name_by_mac(const char *sysnet, const char *mac);
+
+/* OpenStack network_data.json (the ConfigDrive's links, networks and
+ * services) as a network-config v1 document, as cloud-init's
+ * convert_net_json does, best effort (common/netcfg_netjson.c):
+ *   links     phy/ethernet/... (cloud-init's physical types, or no type)
+ *             become `physical` with mtu and mac_address, named by the
+ *             link's `name` or the interface of sysnet with its
+ *             ethernet_mac_address; a link with neither, bonds, VLANs and
+ *             unknown types are logged as accepted but not applied (with
+ *             their networks)
+ *   networks  ipv4/static and ipv6/static6 (ip_address, netmask, routes
+ *             network/netmask/gateway), ipv4_dhcp/dhcp -> dhcp4,
+ *             ipv6_dhcp -> dhcp6, ipv6_slaac and ipv6_dhcpv6-* as they are;
+ *             DNS services of a network or its routes -> dns_nameservers
+ *   services  type dns -> a global `nameserver`
+ * file names the JSON in messages. Returns a new document (ydoc_free), or
+ * NULL with a one-line reason in err (not an object, links/networks/
+ * services not lists, ENOMEM). */
+struct ydoc *netcfg_from_netjson(const struct ynode *nj, const char *sysnet, const char *file,
+                                 struct strbuf *err);
+
 /* The systemd-networkd .network file for one interface (after resolve).
  * Interfaces without their own nameservers get cfg's global ones. */
 int netcfg_render_networkd(const struct netcfg *cfg, const struct netcfg_iface *ifc,

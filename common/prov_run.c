@@ -15,6 +15,7 @@
 #include "log.h"
 #include "netcfg.h"
 #include "prov_config.h"
+#include "prov_egsstate.h"
 #include "prov_power.h"
 #include "prov_state.h"
 #include "pyrepr.h"
@@ -30,6 +31,7 @@ struct runner {
 	struct prov_config cfg;
 	int have_cfg;
 	struct prov_status status;
+	struct egs_state egs;    /* the original's state.json (prov_egsstate.h) */
 	char *instance_dir;
 	char *kvp_dir;           /* NULL: no KVP */
 	long long incarnation;
@@ -90,6 +92,15 @@ static void save_status(struct runner *r)
 		        strerror(errno));
 }
 
+static void save_egs_state(struct runner *r)
+{
+	if (r->o->dry_run)
+		return;
+	if (egs_state_save(&r->paths, &r->egs) < 0)
+		log_msg(LOG_WRN, "egs.run", "cannot write %s/%s: %s", r->paths.state, EGS_STATE_FILE,
+		        strerror(errno));
+}
+
 static void stage_error(struct runner *r, enum prov_stage s, const char *msg)
 {
 	prov_status_add_error(&r->status, prov_status_index(s), msg);
@@ -126,6 +137,9 @@ static void run_module(struct runner *r, const struct prov_module *m, enum prov_
 		return;
 	if (prov_sem_has(sem)) {
 		log_msg(LOG_DBG, "egs.run", "config-%s already ran (freq=%s)", m->name, freq_name(m->freq));
+		/* completed, even when the record was started after the semaphore */
+		if (egs_state_module_done(&r->egs, m->name) < 0)
+			log_msg(LOG_WRN, "egs.run", "%s: out of memory", EGS_STATE_FILE);
 		free(sem);
 		return;
 	}
@@ -156,6 +170,9 @@ static void run_module(struct runner *r, const struct prov_module *m, enum prov_
 	} else {
 		kvp_event(r, "finish", sb_str(&name), "SUCCESS", sb_str(&msg));
 	}
+	if ((r->ctx.reboot_requested ? egs_state_module_reboot(&r->egs, m->name)
+	                             : egs_state_module_done(&r->egs, m->name)) < 0)
+		log_msg(LOG_WRN, "egs.run", "%s: out of memory", EGS_STATE_FILE);
 	if (r->ctx.reboot_requested) {
 		r->reboot = 1;
 		r->reboot_module = m->name;
@@ -211,7 +228,14 @@ static void stage_local(struct runner *r, int new_boot)
 			unlink(bf);
 		free(bf);
 	}
-	const struct ynode *net = r->ds.network_is_openstack ? NULL : ydoc_root(r->ds.network_doc);
+	if (r->ds.network_error) {
+		/* a ConfigDrive's network data: one error, the rest provisions */
+		struct strbuf e = STRBUF_INIT;
+		sb_printf(&e, "network-config: %s", r->ds.network_error);
+		stage_error(r, STAGE_LOCAL, sb_str(&e));
+		sb_free(&e);
+	}
+	const struct ynode *net = ydoc_root(r->ds.network_doc);
 	r->ctx.network_config = net;
 	if (!net)
 		return;
@@ -297,6 +321,8 @@ static void run_stage(struct runner *r, enum prov_stage s, int new_boot)
 	st->finished = now_f();
 	r->status.stage = -1;
 	save_status(r);
+	if (!r->reboot)
+		egs_state_stage_done(&r->egs, s);
 	int failed = r->nerrors != before;
 	kvp_event(r, "finish", event_stage[s], failed ? "FAIL" : "SUCCESS",
 	          failed ? st->errors[st->nerrors - 1] : stage_start_msg[s]);
@@ -405,12 +431,22 @@ int prov_run_stages(const struct prov_run_opts *o, struct strbuf *msg)
 	log_msg(LOG_INF, "egs.run", "datasource %s, instance %s (%s instance, %s boot)",
 	        r.ds.description, r.ds.meta.instance_id, is_new ? "new" : "same",
 	        new_boot ? "new" : "same");
+	sb_reset(&err);
+	if (egs_state_load(&r.paths, &r.egs, &err) < 0)
+		log_msg(LOG_WRN, "egs.run", "ignoring %s", sb_str(&err));
+	if (egs_state_begin(&r.egs, r.ds.meta.instance_id, new_boot) < 0) {
+		sb_puts(msg, "Provisioning failed: out of memory");
+		goto out;
+	}
 	if (o->stage != STAGE_LOCAL && prov_status_load(&r.paths, &r.status, NULL) < 0)
 		prov_status_init(&r.status);
 
 	for (int s = STAGE_LOCAL; s <= STAGE_FINAL && !r.reboot; s++)
 		if (o->stage < 0 || o->stage == s)
 			run_stage(&r, (enum prov_stage)s, new_boot);
+	/* once per invocation, not per stage: every fsync is felt in the
+	 * run's time, and status.json already tracks the stage in progress */
+	save_egs_state(&r);
 
 	if (r.reboot) {
 		sb_printf(msg, "Reboot requested: %s", r.reboot_module);
@@ -446,6 +482,7 @@ out:
 		prov_config_free(&r.cfg);
 	ds_result_free(&r.ds);
 	prov_status_free(&r.status);
+	egs_state_free(&r.egs);
 	free(r.instance_dir);
 	free(r.kvp_dir);
 	prov_paths_free(&r.paths);

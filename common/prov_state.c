@@ -328,10 +328,11 @@ static double num(const struct ynode *n)
 	return -1;
 }
 
-int prov_status_load(const struct prov_paths *p, struct prov_status *s, struct strbuf *err)
+int prov_state_read_json(const struct prov_paths *p, const char *rel, struct ydoc **doc,
+                         struct strbuf *err)
 {
-	prov_status_init(s);
-	char *path = prov_state_path(p, "data/status.json");
+	*doc = NULL;
+	char *path = prov_state_path(p, rel);
 	struct strbuf b = STRBUF_INIT;
 	if (!path)
 		return -1;
@@ -343,18 +344,29 @@ int prov_status_load(const struct prov_paths *p, struct prov_status *s, struct s
 		return e == ENOENT ? 1 : -1;
 	}
 	struct yaml_error ye = {0};
-	struct ydoc *d = json_parse(sb_str(&b), b.len, &ye);
+	*doc = json_parse(sb_str(&b), b.len, &ye);
 	sb_free(&b);
-	const struct ynode *v1 = d ? ymap_get(ydoc_root(d), "v1") : NULL;
+	if (!*doc && err)
+		sb_printf(err, "%s: %s", path, ye.message ? ye.message : "malformed JSON");
+	yaml_error_free(&ye);
+	free(path);
+	return *doc ? 0 : -1;
+}
+
+int prov_status_load(const struct prov_paths *p, struct prov_status *s, struct strbuf *err)
+{
+	prov_status_init(s);
+	struct ydoc *d = NULL;
+	int rc = prov_state_read_json(p, "data/status.json", &d, err);
+	if (rc != 0)
+		return rc;
+	const struct ynode *v1 = ymap_get(ydoc_root(d), "v1");
 	if (!v1 || v1->kind != Y_MAP) {
 		if (err)
-			sb_printf(err, "%s: %s", path, ye.message ? ye.message : "no \"v1\" object");
-		yaml_error_free(&ye);
+			sb_printf(err, "%s/data/status.json: no \"v1\" object", p->state);
 		ydoc_free(d);
-		free(path);
 		return -1;
 	}
-	free(path);
 	const char *ds = ymap_get_str(v1, "datasource");
 	s->datasource = ds ? strdup(ds) : NULL;
 	const char *stage = ymap_get_str(v1, "stage");

@@ -58,6 +58,14 @@ int prov_sem_has(const char *path);
 /* Writes "<pid>: <time.time()>\n" (0644), creating sem/. Returns 0 or -1. */
 int prov_sem_write(const char *path);
 
+/* Reads and parses the JSON file STATE/rel into *doc (free with
+ * ydoc_free). Returns 0; 1 when the file is missing (*doc NULL); -1 when it
+ * is unreadable or not JSON (*doc NULL; err, when not NULL, names the file
+ * and the problem). */
+struct ydoc;
+int prov_state_read_json(const struct prov_paths *p, const char *rel, struct ydoc **doc,
+                         struct strbuf *err);
+
 /* status.json's v1 object. */
 #define PROV_NSTAGES 5 /* init-local, init, modules-init, modules-config, modules-final */
 struct prov_stage_status {

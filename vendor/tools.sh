@@ -32,6 +32,8 @@ xorriso       xorriso
 busybox       busybox-static
 qemu-system-x86_64 qemu-system-x86
 cloud-localds cloud-image-utils
+mkfs.vfat     dosfstools
+mcopy         mtools
 cpio          cpio
 depmod        kmod
 LIST

@@ -80,6 +80,9 @@ GUEST_CHECKS = [
     ("runcmd: both commands ran, as root", "cat /run/egs-e2e-runcmd",
      lambda rc, out: out == "runcmd ran as 0\nsecond\n"),
     ("egs status exits 0", "egs status", lambda rc, out: rc == 0),
+    ("egs status --json: the original's record, all stages, no reboots", "egs status --json",
+     lambda rc, out: rc == 0 and '"completedStages": [\n    "Local",\n    "Network",\n    "Config",\n'
+     '    "Final"\n  ]' in out and '"rebootCount": 0,' in out and '"runcmd"' in out),
 ]
 
 

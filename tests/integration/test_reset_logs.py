@@ -2,6 +2,7 @@
 """egs reset and egs collect-logs under --root: run, reset, run again (the
 modules run again), the flags' items, the original's messages and exit
 codes; the support bundle checked with python's zipfile and unzip -t."""
+import json
 import os
 import shutil
 import subprocess
@@ -83,7 +84,16 @@ t.check("reset: count", out.endswith("Removed %d item(s).\n" % n) and n >= 8, ou
 t.check("reset keeps once semaphores by default", os.path.exists(once))
 t.check("reset keeps scripts by default", os.path.isdir(state(root, "instances/iid-r1/scripts")))
 r = run([EGS, "status", "--root", root])
-t.check("status after reset: not run", r.stdout == b"status: not run\n", r)
+t.check("reset: the original's state.json record", "Deleted file: " + state(root, "data/egs-state.json") + "\n" in out, out)
+t.check("status after reset: not run, no state file",
+        r.stdout == "status: not run\nNo state file found — agent has not run yet.\n".encode(), r)
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0.3"])
+t.check("status --wait while not run: times out, exit 3", r.returncode == 3 and
+        r.stdout.startswith(b".") and r.stdout.endswith(b"\nstatus: not run\nNo state file found \xe2\x80\x94 agent has not run yet.\n"), r)
+r = run([EGS, "status", "--root", root, "--json"])
+t.check("status --json after reset: the default record",
+        r.returncode == 0 and json.loads(r.stdout)["instanceId"] == "" and
+        json.loads(r.stdout)["startedAt"] == "0001-01-01T00:00:00+00:00", r)
 
 r = egs_run(root)
 t.check("run after reset: write_files ran again", r.returncode == 0 and os.path.exists(marker), r)

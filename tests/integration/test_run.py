@@ -89,6 +89,37 @@ r = run([EGS, "status", "--root", root, "--json"])
 j = json.loads(r.stdout)
 t.check("status --json (original's fields)", j["instanceId"] == "iid-iso" and
         j["completedStages"] == ["Local", "Network", "Config", "Final"], j)
+t.check("status --json: exactly the original's keys, in order", list(j) == [
+    "instanceId", "completedStages", "completedHandlers", "pendingHandlers", "moduleRebootCounts",
+    "rebootCount", "startedAt", "lastUpdated"], j)
+t.check("status --json: completed modules", "runcmd" in j["completedHandlers"] and
+        "set_hostname" in j["completedHandlers"] and "write_files" not in j["completedHandlers"] and
+        j["pendingHandlers"] == [] and j["rebootCount"] == 0 and j["moduleRebootCounts"] == {}, j)
+t.check("status --json: times", j["startedAt"].endswith("+00:00") and j["startedAt"] <= j["lastUpdated"]
+        and j["startedAt"] != "0001-01-01T00:00:00+00:00", j)
+t.check("status --json is the file egs run keeps",
+        r.stdout == open(state(root, "data/egs-state.json"), "rb").read(), r)
+# --wait gives up on a run that never finishes: exit 3 (the original's timeout)
+st_path = state(root, "data/status.json")
+saved = open(st_path).read()
+running = json.loads(saved)
+running["v1"]["stage"] = "modules-final"
+write(st_path, json.dumps(running))
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0.3"])
+t.check("status --wait times out: exit 3", r.returncode == 3 and
+        b"Timed out waiting for provisioning to complete." in r.stderr, r)
+r = run([EGS, "status", "--root", root, "--wait-timeout", "x"])
+t.check("status bad --wait-timeout exits 2", r.returncode == 2, r)
+write(st_path, saved)
+rec_path = state(root, "data/egs-state.json")
+rec = open(rec_path).read()
+write(rec_path, "{not json")
+r = run([EGS, "status", "--root", root, "--json"])
+t.check("status --json with a broken record: exit 1, the file named", r.returncode == 1 and r.stdout == b""
+        and r.stderr.startswith(("egs status: " + rec_path + ": ").encode()), r)
+write(rec_path, rec)
+r = run([EGS, "status", "--root", root, "--wait", "--wait-timeout", "0"])
+t.check("status --wait on a finished run: 0", r.returncode == 0 and r.stdout == b"\nstatus: done\n", r)
 
 # seed dir + shell script part + error status
 d2 = t.tmpdir()
@@ -134,6 +165,41 @@ write(os.path.join(root4, "config-drive/openstack/2015-10-15/user_data"), "#clou
 r = egs_run(root4)
 t.check("ConfigDrive dated dir", r.returncode == 0 and
         open(state(root4, "data/instance-id")).read() == "cd-uuid-1\n", r)
+
+# ConfigDrive network_data.json -> network-config v1 -> networkd files
+nd = os.path.join(root4, "config-drive/openstack/2015-10-15/network_data.json")
+write(nd, json.dumps({
+    "links": [{"id": "tap0", "type": "ovs", "ethernet_mac_address": "FA:16:3E:00:00:01", "mtu": 1450},
+              {"id": "bond0", "type": "bond", "bond_links": ["tap0"]}],
+    "networks": [{"id": "n0", "type": "ipv4", "link": "tap0", "ip_address": "10.1.0.5",
+                  "netmask": "255.255.255.0",
+                  "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0", "gateway": "10.1.0.1"}]}],
+    "services": [{"type": "dns", "address": "10.1.0.53"}]}))
+write(os.path.join(root4, "sys/class/net/ens3/address"), "fa:16:3e:00:00:01\n")
+write(os.path.join(root4, "usr/lib/systemd/systemd-networkd"), "")
+write(os.path.join(root4, "config-drive/openstack/2015-10-15/meta_data.json"),
+      json.dumps({"uuid": "cd-uuid-2", "hostname": "cd"}))
+r = egs_run(root4, "-v")
+net = os.path.join(root4, "etc/systemd/network/10-egs-ens3.network")
+text = open(net).read() if os.path.exists(net) else ""
+t.check("network_data.json: link matched by MAC, rendered for networkd", r.returncode == 0 and
+        "MACAddress=fa:16:3e:00:00:01" in text and "Address=10.1.0.5/24" in text and
+        "Gateway=10.1.0.1" in text and "DNS=10.1.0.53" in text, (r, text))
+t.check("network_data.json: the bond is logged as not applied",
+        b"'network_data.json link bond0 (egs does not configure link type 'bond')' is accepted but not applied"
+        in r.stdout + r.stderr, r)
+write(nd, '{"links": [}')
+write(os.path.join(root4, "config-drive/openstack/2015-10-15/meta_data.json"),
+      json.dumps({"uuid": "cd-uuid-3", "hostname": "cd"}))
+r = egs_run(root4)
+st = json.load(open(state(root4, "data/status.json")))
+errs = st["v1"]["init-local"]["errors"]
+t.check("bad network_data.json: one error naming the file, exit 1", r.returncode == 1 and len(errs) == 1 and
+        errs[0].startswith("network-config: " + root4 + "/config-drive/openstack/2015-10-15/network_data.json: "
+                           "line 1 column 12: "), (r, errs))
+t.check("bad network_data.json: the rest still provisions",
+        open(state(root4, "data/instance-id")).read() == "cd-uuid-3\n" and
+        os.path.exists(state(root4, "instances/cd-uuid-3/scripts/runcmd")), r)
 
 # --user-data override; cloud-init in charge
 d5 = t.tmpdir()

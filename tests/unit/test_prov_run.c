@@ -12,6 +12,7 @@
 #include "datasource.h"
 #include "fsutil.h"
 #include "log.h"
+#include "prov_egsstate.h"
 #include "prov_run.h"
 #include "prov_state.h"
 
@@ -72,6 +73,23 @@ static int exists(const char *rel)
 	return rc;
 }
 
+/* The original's state.json record as JSON, with lastUpdated/startedAt
+ * blanked (they are clock times), into out. */
+static void egs_record(const struct prov_paths *p, struct strbuf *out)
+{
+	struct egs_state s;
+	sb_reset(out);
+	if (egs_state_load(p, &s, out) != 0) {
+		sb_puts(out, " (load failed)");
+		egs_state_free(&s);
+		return;
+	}
+	snprintf(s.started_at, sizeof(s.started_at), "%s", strcmp(s.started_at, EGS_STATE_NEVER) ? "T" : "never");
+	snprintf(s.last_updated, sizeof(s.last_updated), "%s", strcmp(s.last_updated, EGS_STATE_NEVER) ? "T" : "never");
+	egs_state_json(&s, out);
+	egs_state_free(&s);
+}
+
 static int boot(const char *boot_id, struct strbuf *msg)
 {
 	put("bootid", boot_id);
@@ -129,9 +147,23 @@ int main(void)
 		CHECK_STR(st.st[4].errors[0], "('t-fail', RuntimeError(\"it's broken\"))");
 	CHECK(st.datasource && strncmp(st.datasource, "DataSourceNoCloud [seed=", 24) == 0);
 	prov_status_free(&st);
+	struct strbuf rec = STRBUF_INIT;
+	egs_record(&p, &rec);
+	CHECK_STR(sb_str(&rec), "{\n  \"instanceId\": \"i-1\",\n"
+	          "  \"completedStages\": [\n    \"Local\",\n    \"Network\",\n    \"Config\",\n    \"Final\"\n  ],\n"
+	          "  \"completedHandlers\": [\n    \"t_always\",\n    \"t_inst\",\n    \"t_once\",\n"
+	          "    \"t_fail\",\n    \"t_reboot\"\n  ],\n"
+	          "  \"pendingHandlers\": [],\n  \"moduleRebootCounts\": {},\n  \"rebootCount\": 0,\n"
+	          "  \"startedAt\": \"T\",\n  \"lastUpdated\": \"T\"\n}\n");
 
 	t_group("second boot, same instance");
+	char *rec_path = fs_join(tmp, "root/var/lib/cloud/data/egs-state.json");
+	CHECK(unlink(rec_path) == 0); /* a record younger than the semaphores */
+	free(rec_path);
 	CHECK_INT(boot("b2", &msg), 0);
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"completedHandlers\": [\n    \"t_always\",\n    \"t_inst\",\n"
+	                           "    \"t_once\",\n    \"t_fail\",\n    \"t_reboot\"\n  ]") != NULL);
 	CHECK_INT(n_always, 2);
 	CHECK_INT(n_inst, 1);
 	CHECK_INT(n_once, 1);
@@ -158,11 +190,26 @@ int main(void)
 	CHECK(strstr(sb_str(&msg), "Reboot requested: t-reboot") != NULL);
 	CHECK(!exists("root/var/lib/cloud/instances/i-3/sem/config_t_reboot"));
 	CHECK(!exists("root/var/lib/cloud/instances/i-3/boot-finished"));
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"instanceId\": \"i-3\"") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"Config\"\n  ],") != NULL); /* Final stopped by the reboot */
+	CHECK(strstr(sb_str(&rec), "\"pendingHandlers\": [\n    \"t_reboot\"\n  ]") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"moduleRebootCounts\": {\n    \"t_reboot\": 1\n  }") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"rebootCount\": 1,") != NULL);
+	CHECK_INT(boot("b4b", &msg), 0); /* asks again after the reboot */
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"t_reboot\": 2") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"rebootCount\": 2,") != NULL);
 	do_reboot = 0;
 	int before = n_reboot;
 	boot("b5", &msg);
 	CHECK_INT(n_reboot, before + 1);
 	CHECK(exists("root/var/lib/cloud/instances/i-3/sem/config_t_reboot"));
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"pendingHandlers\": [],") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"t_reboot\"\n  ],\n  \"pendingHandlers\"") != NULL); /* completed */
+	CHECK(strstr(sb_str(&rec), "\"Final\"\n  ],") != NULL);
+	CHECK(strstr(sb_str(&rec), "\"rebootCount\": 2,") != NULL); /* kept for the instance */
 
 	t_group("power_state after the final stage (--root: only logged)");
 	modules = power_table;
@@ -174,6 +221,9 @@ int main(void)
 	CHECK_STR(sb_str(&msg), "Provisioning completed. Would power off in 60 s (not performed: --root).");
 	CHECK(exists("root/var/lib/cloud/instances/i-4/boot-finished"));
 	CHECK(exists("root/var/lib/cloud/instances/i-4/sem/config_power_state_change"));
+	egs_record(&p, &rec);
+	CHECK(strstr(sb_str(&rec), "\"rebootCount\": 0,") != NULL); /* a new instance starts over */
+	CHECK(strstr(sb_str(&rec), "\"moduleRebootCounts\": {},") != NULL);
 	CHECK_INT(boot("b7", &msg), 0); /* per instance: not again */
 	CHECK_STR(sb_str(&msg), "Provisioning completed.");
 	put("root/var/lib/cloud/seed/nocloud/meta-data", "instance-id: i-5\n");
@@ -183,6 +233,38 @@ int main(void)
 	CHECK(strstr(sb_str(&msg), "Would") == NULL);
 	modules = table;
 	nmodules = sizeof(table) / sizeof(table[0]);
+
+	t_group("the original's state.json: default record, bad file");
+	struct prov_paths none;
+	char *nroot = fs_join(tmp, "nothing");
+	prov_paths_init(&none, nroot, NULL, NULL);
+	egs_record(&none, &rec);
+	CHECK_STR(sb_str(&rec), " (load failed)"); /* missing: 1 */
+	struct egs_state es;
+	CHECK_INT(egs_state_load(&none, &es, NULL), 1);
+	sb_reset(&rec);
+	egs_state_json(&es, &rec);
+	CHECK_STR(sb_str(&rec), "{\n  \"instanceId\": \"\",\n  \"completedStages\": [],\n"
+	          "  \"completedHandlers\": [],\n  \"pendingHandlers\": [],\n  \"moduleRebootCounts\": {},\n"
+	          "  \"rebootCount\": 0,\n  \"startedAt\": \"0001-01-01T00:00:00+00:00\",\n"
+	          "  \"lastUpdated\": \"0001-01-01T00:00:00+00:00\"\n}\n");
+	egs_state_free(&es);
+	put("nothing/var/lib/cloud/data/egs-state.json", "[1, 2]\n");
+	sb_reset(&rec);
+	CHECK_INT(egs_state_load(&none, &es, &rec), -1);
+	CHECK(strstr(sb_str(&rec), "egs-state.json: not a JSON object") != NULL);
+	egs_state_free(&es);
+	put("nothing/var/lib/cloud/data/egs-state.json", "{\"instanceId\": \"x\", \"completedStages\": [\"Final\", 3],"
+	    " \"moduleRebootCounts\": {\"a\": -1, \"b\": 2}, \"startedAt\": 5}\n");
+	CHECK_INT(egs_state_load(&none, &es, NULL), 0); /* mistyped fields are ignored */
+	CHECK_STR(es.instance_id, "x");
+	CHECK_INT(es.stages, 1u << STAGE_FINAL);
+	CHECK_INT(egs_state_reboot_total(&es), 2);
+	CHECK_STR(es.started_at, EGS_STATE_NEVER);
+	egs_state_free(&es);
+	prov_paths_free(&none);
+	free(nroot);
+	sb_free(&rec);
 
 	t_group("cmdline parsing");
 	struct ydoc *d = ydoc_new();

@@ -155,6 +155,16 @@ SEEDS = {
         "disabled": b"network: {config: disabled}\n",
         "bad": b"version: 3\nethernets: [1, 2]\n",
     },
+    "netjson": {
+        "nova": (b'{"links": [{"id": "tap0", "type": "ovs", "ethernet_mac_address": "fa:16:3e:00:00:01",'
+                 b' "mtu": 1450}, {"id": "v", "type": "vlan", "vlan_link": "tap0"}, {"id": "p", "name": "eth0"}],'
+                 b' "networks": [{"id": "n0", "type": "ipv4", "link": "p", "ip_address": "10.0.0.5",'
+                 b' "netmask": "255.255.255.0", "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0",'
+                 b' "gateway": "10.0.0.1", "services": [{"type": "dns", "address": "10.0.0.2"}]}]},'
+                 b' {"id": "n1", "type": "ipv6_dhcp", "link": "p"}],'
+                 b' "services": [{"type": "dns", "address": "8.8.8.8"}, {"type": "ntp", "address": "x"}]}'),
+        "empty": b"{}",
+    },
     "userdata": {
         "cloud-config": b"#cloud-config\nruncmd: [echo hi]\n",
         "include": b"#include\nhttp://127.0.0.1/x\nfile:///etc/passwd\n",
@@ -164,10 +174,76 @@ SEEDS = {
 }
 
 
+def fat_short_sum(name11):
+    total = 0
+    for c in name11:
+        total = (((total & 1) << 7) + (total >> 1) + c) & 0xFF
+    return total
+
+
+def fat_dirents(name, short, attr, cluster, size):
+    """The long-name slices (last first) and the 8.3 entry of one file."""
+    out = b""
+    units = [ord(c) for c in name] + [0]
+    units += [0xFFFF] * (-len(units) % 13)
+    n = len(units) // 13
+    for seq in range(n, 0, -1):
+        part = units[(seq - 1) * 13:seq * 13]
+        e = bytes([seq | (0x40 if seq == n else 0)])
+        e += struct.pack("<5H", *part[0:5]) + bytes([0x0F, 0, fat_short_sum(short)])
+        e += struct.pack("<6H", *part[5:11]) + b"\0\0" + struct.pack("<2H", *part[11:13])
+        out += e
+    return out + short + bytes([attr]) + b"\0" * 14 + struct.pack("<HI", cluster, size)
+
+
+def fat12_image(files, label=b"CIDATA     "):
+    """A tiny FAT12 volume (512-byte sectors and clusters, one FAT, 16 root
+    entries, 16 sectors = 8 KiB): files is a list of (long name, 8.3 name,
+    content) in the root, one cluster each."""
+    sectors, reserved, root_entries = 16, 1, 16
+    boot = bytearray(512)
+    boot[0:3] = b"\xeb\x3c\x90"
+    boot[3:11] = b"mkfs.fat"
+    struct.pack_into("<HBHBHHBHHHII", boot, 11, 512, 1, reserved, 1, root_entries, sectors,
+                     0xF8, 1, 16, 1, 0, 0)
+    boot[0x26] = 0x29
+    boot[0x2B:0x36] = label
+    boot[0x36:0x3E] = b"FAT12   "
+    boot[510:512] = b"\x55\xaa"
+    fat = bytearray(512)
+    entries = [0xFF8, 0xFFF]
+    root = label + bytes([0x08]) + b"\0" * 20
+    data = b""
+    for i, (name, short, content) in enumerate(files):
+        cluster = 2 + i
+        entries.append(0xFFF)
+        root += fat_dirents(name, short, 0x20, cluster, len(content))
+        data += content.ljust(512, b"\0")
+    for i, v in enumerate(entries):
+        off = i + i // 2
+        cur = fat[off] | fat[off + 1] << 8
+        cur = (cur & 0x000F) | (v << 4) if i & 1 else (cur & 0xF000) | v
+        fat[off:off + 2] = struct.pack("<H", cur)
+    image = bytes(boot) + bytes(fat) + root.ljust(root_entries * 32, b"\0") + data
+    return image.ljust(sectors * 512, b"\0")
+
+
+def fsimage_seeds():
+    md = b"instance-id: fuzz-1\nlocal-hostname: h\n"
+    ud = b"#cloud-config\nhostname: x\n"
+    return {
+        "fat12": fat12_image([("meta-data", b"META-D~1   ", md), ("user-data", b"USER-D~1   ", ud)]),
+        "fat12-long": fat12_image([("network-config", b"NETWOR~1   ", b"version: 2\n"),
+                                   ("meta-data", b"META-D~1   ", md)]),
+        "fat12-short": fat12_image([("META", b"META       ", md)], label=b"cidata     "),
+    }
+
+
 def main():
     seeds = dict(SEEDS)
     seeds["sftp"] = dict(sftp_seeds())
     seeds["eryph"] = dict(eryph_seeds())
+    seeds["fsimage"] = fsimage_seeds()
     for name, files in sorted(seeds.items()):
         d = os.path.join(HERE, name)
         os.makedirs(d, exist_ok=True)
