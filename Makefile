@@ -132,9 +132,14 @@ SAN_OBJS     := $(patsubst %.c,$(HOST_OBJ)/%.o,$(COMMON_SRCS) $(APPLET_SRCS)) \
 SAN_REPORT   := $(abspath $(B))/san/report
 
 # dropbear.mk's rules, run again with the host compiler into DEPS/host.
+# In that sub-make DROPBEAR_EMBED is this same file and dropbear.mk's rule
+# must be the one that builds it: without the guard this rule would
+# override it and call itself forever.
+ifneq ($(DROPBEAR_BUILD),$(DEPS)/host/dropbear)
 $(SAN_DROPBEAR): $(DROPBEAR_SRC)/.stamp $(DROPBEAR_GLUE) $(wildcard vendor/dropbear/*.h) \
 		vendor/dropbear/objs.mk vendor/dropbear/localoptions.h vendor/dropbear/dropbear.mk
 	$(MAKE) --no-print-directory DROPBEAR_BUILD=$(DEPS)/host/dropbear MUSL_CC=$(HOST_CC) KHDR= $@
+endif
 
 $(B)/san/egs: $(SAN_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS)
 	@mkdir -p $(@D)
