@@ -1,7 +1,9 @@
 """Issue 8: the BearSSL cipher modes inside the embedded Dropbear against
 the stock OpenSSH client (20 MiB up and down per cipher, sha256 checked),
-paramiko with aes256-ctr (the original client's fallback), and a transfer
-with RekeyLimit=1M so that keys change many times mid-stream."""
+paramiko with aes256-ctr (the original client's fallback) and with
+aes128/256-ctr + hmac-sha2-256/512, packets of many small sizes, and a
+transfer with RekeyLimit=1M so that keys change many times mid-stream.
+(Dropbear 2022.83 has no -etm@openssh.com MACs.)"""
 import hashlib
 import os
 import socket
@@ -67,33 +69,55 @@ with Service(t) as svc:
                 (r.returncode, len(out), r.stderr[-1500:]))
         t.check(f"{cipher}, RekeyLimit=1M: many key exchanges ({rekeys})", rekeys >= 20, rekeys)
 
-    # paramiko (the original client's algorithm set) with aes256-ctr.
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(svc.sock)
-    tr = paramiko.Transport(sock)
-    tr.get_security_options().ciphers = ("aes256-ctr",)
-    tr.start_client(timeout=30)
-    t.check("paramiko: aes256-ctr negotiated", tr.remote_cipher == "aes256-ctr"
-            and tr.local_cipher == "aes256-ctr", (tr.remote_cipher, tr.local_cipher))
-    tr.auth_publickey("egs", paramiko.ECDSAKey.from_private_key_file(svc.key))
-    ch = tr.open_session()
-    ch.exec_command("sha256sum; cat " + src)
-    view = memoryview(data)
-    for off in range(0, SIZE, 1 << 16):
-        ch.sendall(view[off:off + (1 << 16)])
-    ch.shutdown_write()
-    chunks = []
-    while True:
-        b = ch.recv(1 << 20)
-        if not b:
-            break
-        chunks.append(b)
-    out = b"".join(chunks)
-    status = ch.recv_exit_status()
-    t.check("paramiko aes256-ctr: 20 MiB up and down intact",
-            status == 0 and out[:64] == digest.encode()
-            and hashlib.sha256(out[out.index(b"\n") + 1:]).hexdigest() == digest,
-            (status, len(out)))
-    tr.close()
+    # Packets of every small size: one `head -c N` per N, so the payload
+    # lengths cross the 16-, 64- and 512-byte steps of the block code.
+    sizes = range(0, 700, 3)
+    want = b"".join(data[:n] for n in sizes)
+    loop = "for n in %s; do head -c $n %s; done" % (" ".join(map(str, sizes)), src)
+    for cipher, mac in (("chacha20-poly1305@openssh.com", None), ("aes128-ctr", "hmac-sha2-256")):
+        name = cipher + (" + " + mac if mac else "")
+        r = svc.ssh(loop, extra=algos(cipher, mac), timeout=120)
+        t.check(f"{name}: {len(sizes)} small packets of growing size intact",
+                r.returncode == 0 and r.stdout == want,
+                (r.returncode, len(r.stdout), len(want), r.stderr[-1500:]))
+
+    # paramiko (the original client's library): aes256-ctr as the original
+    # client falls back to, and the SHA-2 MACs with both ctr ciphers.
+    def paramiko_roundtrip(cipher, mac):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(svc.sock)
+        tr = paramiko.Transport(sock)
+        tr.get_security_options().ciphers = (cipher,)
+        if mac:
+            tr.get_security_options().digests = (mac,)
+        tr.start_client(timeout=30)
+        name = f"paramiko {cipher}" + (f" + {mac}" if mac else "")
+        t.check(f"{name}: negotiated", tr.remote_cipher == cipher and tr.local_cipher == cipher
+                and (not mac or (tr.remote_mac == mac and tr.local_mac == mac)),
+                (tr.remote_cipher, tr.local_cipher, tr.remote_mac, tr.local_mac))
+        tr.auth_publickey("egs", paramiko.ECDSAKey.from_private_key_file(svc.key))
+        ch = tr.open_session()
+        ch.exec_command("sha256sum; cat " + src)
+        view = memoryview(data)
+        for off in range(0, SIZE, 1 << 16):
+            ch.sendall(view[off:off + (1 << 16)])
+        ch.shutdown_write()
+        chunks = []
+        while True:
+            b = ch.recv(1 << 20)
+            if not b:
+                break
+            chunks.append(b)
+        out = b"".join(chunks)
+        status = ch.recv_exit_status()
+        t.check(f"{name}: 20 MiB up and down intact",
+                status == 0 and out[:64] == digest.encode()
+                and hashlib.sha256(out[out.index(b"\n") + 1:]).hexdigest() == digest,
+                (status, len(out)))
+        tr.close()
+
+    paramiko_roundtrip("aes256-ctr", None)
+    paramiko_roundtrip("aes128-ctr", "hmac-sha2-256")
+    paramiko_roundtrip("aes256-ctr", "hmac-sha2-512")
 
 t.done()

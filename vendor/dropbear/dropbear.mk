@@ -8,8 +8,11 @@ DROPBEAR_BUILD     := $(DEPS)/musl/dropbear
 DROPBEAR_EMBED     := $(DROPBEAR_BUILD)/dropbear_embed.o
 DROPBEAR_EMBED_INC := vendor/dropbear
 DROPBEAR_PATCHES   := $(sort $(wildcard vendor/dropbear/patches/*.patch))
-# Our own files compiled against Dropbear's internals (not patches).
+# Our own files compiled against Dropbear's internals (not patches). They
+# may include egs's common/ headers (searched last, so Dropbear's own
+# headers win a name clash); the code behind those is linked into egs.
 DROPBEAR_GLUE      := $(sort $(wildcard vendor/dropbear/*.c))
+DROPBEAR_GLUE_DEPS := common/cpufeat.h common/sha256_x86.h common/poly1305.h common/chacha20_avx2.h
 DROPBEAR_EXPORTS   := egs_dropbear_serve egs_dropbear_version
 DROPBEAR_CFLAGS    := -O2 -W -Wall -Wno-pointer-sign -fno-strict-overflow -Wno-unused-parameter \
 	-ffunction-sections -fdata-sections
@@ -33,13 +36,14 @@ $(DROPBEAR_BUILD)/Makefile: $(DROPBEAR_SRC)/.stamp vendor/dropbear/localoptions.
 		{ tail -n 20 configure.log; echo "dropbear configure failed: $(DROPBEAR_BUILD)/configure.log"; exit 1; }
 
 $(DROPBEAR_EMBED): $(DROPBEAR_BUILD)/Makefile $(DROPBEAR_GLUE) $(wildcard vendor/dropbear/*.h) \
-		vendor/dropbear/objs.mk
+		$(DROPBEAR_GLUE_DEPS) vendor/dropbear/objs.mk
 	$(MAKE) -s -C $(DROPBEAR_BUILD) -f Makefile -f $(abspath vendor/dropbear/objs.mk) \
 		PROGRAMS=dropbear MULTI=1 egs-objs
 	for f in $(DROPBEAR_GLUE); do \
 		$(MUSL_CC) $(DROPBEAR_CFLAGS) -DLOCALOPTIONS_H_EXISTS -DDROPBEAR_SERVER \
 		-DDROPBEAR_MULTI -DDBMULTI_dropbear -I$(DROPBEAR_BUILD) -I$(DROPBEAR_SRC) \
-		-I$(DROPBEAR_SRC)/libtomcrypt/src/headers -I$(BEARSSL_SRC)/inc -Ivendor/dropbear $(KHDR) \
+		-I$(DROPBEAR_SRC)/libtomcrypt/src/headers -I$(BEARSSL_SRC)/inc -Ivendor/dropbear \
+		-idirafter common $(KHDR) \
 		-c $$f -o $(DROPBEAR_BUILD)/glue-$$(basename $$f .c).o || exit 1; done
 	cd $(DROPBEAR_BUILD) && ld -r -o dropbear_all.o $$(cat egs-objs.list) glue-*.o
 	objcopy $(addprefix --keep-global-symbol=,$(DROPBEAR_EXPORTS)) \
