@@ -64,6 +64,9 @@
 
 /* Dropbear's stock 24 KiB window cuts receive speed about 4x. */
 #define DEFAULT_RECV_WINDOW 524288
+/* Send packets of up to 32 KiB payload (stock: 16 KiB), the largest
+ * RFC 4253 says every peer must accept; patch 0009 fills them. */
+#define TRANS_MAX_PAYLOAD_LEN 32768
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define DEFAULT_ROOT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
