@@ -34,6 +34,8 @@ qemu-system-x86_64 qemu-system-x86
 cloud-localds cloud-image-utils
 cpio          cpio
 depmod        kmod
+strace        strace
+valgrind      valgrind
 LIST
 # cloud-init is the oracle of the validate tests: installed, never run.
 # /etc/cloud/cloud-init.disabled first, so it can never provision this
