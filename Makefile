@@ -5,6 +5,7 @@
 #   make demo       show the main job end to end
 #   make deps       only the dependency pipeline (Debian source packages)
 #   make SAN=1 test sanitizer build of our code (clang ASan+UBSan, glibc)
+#   make valgrind   a service session under valgrind --leak-check=full
 #   make fuzz FUZZ_SECONDS=N [FUZZ=fuzz_a,fuzz_b]   libFuzzer targets in tests/fuzz/
 #   make iso | initramfs | e2e   guests (see docs/guests.md)
 #
@@ -22,7 +23,7 @@ HOST_CC ?= gcc
 KHDR := -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
 
 .PHONY: all deps test unit integration demo clean distclean tools musl-check \
-	iso initramfs e2e bench bench-memory fuzz
+	iso initramfs e2e bench bench-memory fuzz valgrind
 all: $(B)/egs
 
 include vendor/bearssl/bearssl.mk
@@ -147,6 +148,34 @@ $(B)/san/egs: $(SAN_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS)
 	$@.tmp validate --self-check
 	mv $@.tmp $@
 
+# ---- valgrind: make valgrind ----------------------------------------------
+# $(B)/vg/egs: common/ and applets/ with gcc -g -O1 for glibc (no
+# sanitizer, so valgrind sees every allocation), linked with the same glibc
+# Dropbear as $(B)/san/egs. tests/integration/test_valgrind.py runs a
+# service session under valgrind --leak-check=full with it (make test
+# builds it when valgrind is installed); tests/valgrind.supp holds the
+# suppressions for upstream Dropbear paths, each with its reason.
+VALGRIND  := $(shell command -v valgrind 2>/dev/null)
+VG_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(DEFS) $(INCS)
+VG_OBJS   := $(patsubst %.c,$(B)/vg/obj/%.o,$(COMMON_SRCS) $(APPLET_SRCS)) \
+	$(B)/vg/obj/gen/schema_blob.o
+
+$(B)/vg/obj/%.o: %.c common/*.h applets/applets.h applets/applets.def | $(HOST_LIBS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VG_CFLAGS) -c $< -o $@
+
+$(B)/vg/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VG_CFLAGS) -c $< -o $@
+
+$(B)/vg/egs: $(VG_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS)
+	$(HOST_CC) -g -o $@.tmp $(VG_OBJS) $(SAN_DROPBEAR) $(HOST_LIBS) -lm
+	$@.tmp validate --self-check
+	mv $@.tmp $@
+
+valgrind: deps $(B)/vg/egs
+	EGS_VG=$(abspath $(B)/vg/egs) /usr/bin/python3 tests/integration/test_valgrind.py
+
 ifeq ($(SAN),1)
 test: deps unit $(B)/san/egs
 	rm -rf $(SAN_REPORT) && mkdir -p $(SAN_REPORT)
@@ -161,7 +190,7 @@ test: deps unit $(B)/san/egs
 			echo "sanitizer reports in $(SAN_REPORT)"; exit 1; fi; \
 		echo "(sanitizer notes only, no findings)"; fi
 else
-test: deps all unit
+test: deps all unit $(if $(VALGRIND),$(B)/vg/egs)
 	EGS=$(abspath $(B)/egs) EGS_BUILD=$(abspath $(B)) EGS_DEPS=$(abspath $(DEPS)) \
 		/usr/bin/python3 tests/run.py
 endif
@@ -225,7 +254,7 @@ fuzz: deps $(FUZZ_BINS)
 	tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_RUN)
 
 clean:
-	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs $(B)/san $(B)/fuzz
+	rm -rf $(B)/musl $(B)/host $(B)/test $(B)/gen $(B)/egs $(B)/san $(B)/fuzz $(B)/vg
 
 # Also forgets the fetched Debian sources (the next build downloads again).
 distclean:

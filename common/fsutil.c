@@ -1,5 +1,6 @@
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -80,6 +81,77 @@ int fs_atomic_begin(const char *path, char *tmp, size_t cap)
 	return mkostemp(tmp, O_CLOEXEC);
 }
 
+int fs_atomic_prepare(const char *path, char *tmp, size_t cap, const void *data, size_t len,
+                      mode_t mode, uid_t uid, gid_t gid)
+{
+	int fd = fs_atomic_begin(path, tmp, cap);
+	if (fd < 0)
+		return -1;
+	/* fchown before fchmod: chown clears set-id bits */
+	if (fs_write_all(fd, data, len) < 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) ||
+	    fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_atomic_publish(const char *tmp, const char *path)
+{
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return fs_fsync_parent(path);
+}
+
+int fs_atomic_remove_stale(const char *path)
+{
+	char prefix[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 0;
+	int n = snprintf(prefix, sizeof(prefix), ".%s.egs-", slash ? slash + 1 : path);
+	if (n < 0 || (size_t)n >= sizeof(prefix)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	char dir[PATH_MAX];
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", dirlen, path);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		/* mkostemp's XXXXXX: exactly 6 more characters */
+		if (strncmp(de->d_name, prefix, (size_t)n) != 0 || strlen(de->d_name) != (size_t)n + 6)
+			continue;
+		char *full = fs_join(dir, de->d_name);
+		if (!full || (unlink(full) < 0 && errno != ENOENT))
+			rc = -1;
+		free(full);
+	}
+	closedir(d);
+	return rc;
+}
+
 int fs_atomic_commit(int fd, const char *tmp, const char *path, mode_t mode)
 {
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
@@ -104,17 +176,9 @@ fail:;
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
-	int fd = fs_atomic_begin(path, tmp, sizeof(tmp));
-	if (fd < 0)
+	if (fs_atomic_prepare(path, tmp, sizeof(tmp), data, len, mode, (uid_t)-1, (gid_t)-1) < 0)
 		return -1;
-	if (fs_write_all(fd, data, len) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return fs_atomic_commit(fd, tmp, path, mode);
+	return fs_atomic_publish(tmp, path);
 }
 
 int fs_read_file(const char *path, struct strbuf *out, size_t max)

@@ -20,6 +20,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
  * errno. To give up in between: close(fd) and unlink(tmp). */
 int fs_atomic_begin(const char *path, char *tmp, size_t cap);
 int fs_atomic_commit(int fd, const char *tmp, const char *path, mode_t mode);
+/* fs_write_atomic in two steps, for a file that needs an owner or that
+ * is renamed together with others (common/filetxn.h): prepare writes the
+ * whole temporary file (name in tmp, cap bytes): data, owner (unless both
+ * are -1), mode, fsync, closed; on failure nothing is left. publish
+ * renames it over path and fsyncs the directory; on failure it removes
+ * tmp. Both return 0 or -1 with errno. */
+int fs_atomic_prepare(const char *path, char *tmp, size_t cap, const void *data, size_t len,
+                      mode_t mode, uid_t uid, gid_t gid);
+int fs_atomic_publish(const char *tmp, const char *path);
+/* Removes the temporary files fs_atomic_begin made for path that a killed
+ * writer left behind ("DIR/.NAME.egs-" + 6 characters). Only for callers
+ * that hold a lock every writer of path takes. Returns 0 or -1 (errno). */
+int fs_atomic_remove_stale(const char *path);
 /* Appends the whole file to out. Fails with EFBIG when it is larger than
  * max bytes (0: no limit). Returns 0 or -1 with errno. */
 int fs_read_file(const char *path, struct strbuf *out, size_t max);

@@ -380,4 +380,5 @@ const struct prov_module mod_power_state = {
 	.freq = FREQ_INSTANCE,
 	.activate_keys = act_power_state,
 	.run = run_power_state,
+	.sem_first = 1,
 };

@@ -481,29 +481,29 @@ static const char *const bootcmd_keys[] = {"bootcmd", NULL};
 
 const struct prov_module mod_runcmd = {
 	.name = "runcmd", .stage = STAGE_CONFIG, .freq = FREQ_INSTANCE,
-	.activate_keys = runcmd_keys, .run = run_runcmd,
+	.activate_keys = runcmd_keys, .run = run_runcmd, .sem_first = 1,
 };
 const struct prov_module mod_bootcmd = {
 	.name = "bootcmd", .stage = STAGE_NETWORK, .freq = FREQ_ALWAYS,
-	.activate_keys = bootcmd_keys, .run = run_bootcmd,
+	.activate_keys = bootcmd_keys, .run = run_bootcmd, .sem_first = 1,
 };
 const struct prov_module mod_scripts_vendor = {
 	.name = "scripts-vendor", .stage = STAGE_FINAL, .freq = FREQ_INSTANCE,
-	.activate_keys = NULL, .run = run_scripts_vendor,
+	.activate_keys = NULL, .run = run_scripts_vendor, .sem_first = 1,
 };
 const struct prov_module mod_scripts_per_once = {
 	.name = "scripts-per-once", .stage = STAGE_FINAL, .freq = FREQ_ONCE,
-	.activate_keys = NULL, .run = run_scripts_per_once,
+	.activate_keys = NULL, .run = run_scripts_per_once, .sem_first = 1,
 };
 const struct prov_module mod_scripts_per_boot = {
 	.name = "scripts-per-boot", .stage = STAGE_FINAL, .freq = FREQ_ALWAYS,
-	.activate_keys = NULL, .run = run_scripts_per_boot,
+	.activate_keys = NULL, .run = run_scripts_per_boot, .sem_first = 1,
 };
 const struct prov_module mod_scripts_per_instance = {
 	.name = "scripts-per-instance", .stage = STAGE_FINAL, .freq = FREQ_INSTANCE,
-	.activate_keys = NULL, .run = run_scripts_per_instance,
+	.activate_keys = NULL, .run = run_scripts_per_instance, .sem_first = 1,
 };
 const struct prov_module mod_scripts_user = {
 	.name = "scripts-user", .stage = STAGE_FINAL, .freq = FREQ_INSTANCE,
-	.activate_keys = NULL, .run = run_scripts_user,
+	.activate_keys = NULL, .run = run_scripts_user, .sem_first = 1,
 };

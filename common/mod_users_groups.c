@@ -101,7 +101,8 @@ out:
 	return rc;
 }
 
-/* distros.write_sudo_rules. */
+/* distros.write_sudo_rules (a block already in the file is not added
+ * again). */
 static int write_sudo_rules(struct prov_ctx *ctx, const char *user, const struct ynode *rules,
                             struct strbuf *err)
 {
@@ -136,6 +137,13 @@ static int write_sudo_rules(struct prov_ctx *ctx, const char *user, const struct
 		sb_reset(&file);
 		make_header(&file, "Created");
 		sb_putc(&file, '\n');
+	}
+	/* cloud-init appends unconditionally; a run that follows one killed
+	 * after this write (users_groups runs again) must not add the block
+	 * twice */
+	if (exists && strstr(sb_str(&file), sb_str(&block))) {
+		rc = 0;
+		goto out;
 	}
 	sb_append(&file, block.data, block.len);
 	if (prov_write_file(ctx, SUDOERS_FILE, sb_str(&file), file.len, exists ? st.st_mode & 07777 : 0440,
@@ -252,9 +260,30 @@ out:
 	return rc;
 }
 
-/* The account part of create_user under the lock: useradd when missing,
- * passwords, lock. Commits. *created tells whether useradd ran. */
-static int user_account(struct prov_ctx *ctx, const struct uentry *u, int *created,
+/* useradd -m for a user just added to db (not committed yet): the home
+ * is made before the account is written, so a kill in between leaves no
+ * account without its home (a next run finding the account would skip
+ * it); a home without its account is taken over by the next run's
+ * useradd (same uid: same account files). */
+static int new_home(struct prov_ctx *ctx, struct pwdb *db, const struct uentry *u,
+                    struct strbuf *err)
+{
+	if (ynode_truthy(uentry_get(u, "no_create_home")) || ynode_truthy(uentry_get(u, "system")))
+		return 0;
+	struct pwdb_user pw;
+	int found = pwdb_getpwnam(db, u->name, &pw);
+	if (found < 0) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	int rc = found ? pwdb_make_home(ctx, pw.home, pw.uid, pw.gid, err) : 0;
+	pwdb_user_free(&pw);
+	return rc;
+}
+
+/* The account part of create_user under the lock: useradd (and home) when
+ * missing, passwords, lock. Commits. */
+static int user_account(struct prov_ctx *ctx, const struct uentry *u,
                         struct strbuf *err)
 {
 	struct pwdb db;
@@ -266,10 +295,9 @@ static int user_account(struct prov_ctx *ctx, const struct uentry *u, int *creat
 	if (exists < 0)
 		goto nomem;
 	pwdb_user_free(&pw);
-	*created = !exists;
 	if (exists)
 		log_msg(LOG_INF, "egs.run", "User %s already exists, skipping.", u->name);
-	else if (add_user(ctx, &db, u, err) < 0)
+	else if (add_user(ctx, &db, u, err) < 0 || new_home(ctx, &db, u, err) < 0)
 		goto out;
 	const char *plain = opt_str(u, "plain_text_passwd");
 	if (plain) {
@@ -351,23 +379,8 @@ static int create_user(struct prov_ctx *ctx, const struct uentry *u, const char 
 		prov_not_applied(ctx, "users[].snapuser");
 		return 0;
 	}
-	int created = 0;
-	if (user_account(ctx, u, &created, err) < 0)
+	if (user_account(ctx, u, err) < 0)
 		return -1;
-	if (created && !ynode_truthy(uentry_get(u, "no_create_home")) &&
-	    !ynode_truthy(uentry_get(u, "system"))) {
-		struct pwdb db;
-		struct pwdb_user pw;
-		if (pwdb_open(&db, ctx, 0, err) < 0)
-			return -1;
-		int found = pwdb_getpwnam(&db, u->name, &pw);
-		pwdb_close(&db);
-		int rc = found == 1 ? pwdb_make_home(ctx, pw.home, pw.uid, pw.gid, err) : 0;
-		if (found == 1)
-			pwdb_user_free(&pw);
-		if (rc < 0)
-			return -1;
-	}
 	const struct ynode *sudo = uentry_get(u, "sudo");
 	if (ynode_truthy(sudo)) {
 		if (write_sudo_rules(ctx, u->name, sudo, err) < 0)

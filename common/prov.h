@@ -71,6 +71,14 @@ struct prov_module {
 	 * does). Keys the module accepts but egs does not apply are logged
 	 * with prov_not_applied(). */
 	int (*run)(struct prov_ctx *ctx, struct strbuf *err);
+	/* When the semaphore is written. 0: after run returns (success or
+	 * failure), so a module killed midway (power cut, SIGKILL) runs again
+	 * from the start next time; its writes are atomic and re-running
+	 * completes them (tests/integration/test_prov_kill.py). 1: before run,
+	 * as cloud-init does for every module: for the modules that run user
+	 * programs, one of which may reboot or power off the machine and must
+	 * not run again after the boot. */
+	int sem_first;
 };
 
 /* The table, in run order (common/prov_modules.c). */
@@ -92,9 +100,10 @@ char *prov_guest_path(const struct prov_ctx *ctx, const char *host_path);
  * prov_* writer below already checks. */
 void prov_action(const struct prov_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Writes a file under root atomically (temp, fsync, rename), creating
- * parent directories 0755; mode and owner as given (uid/gid -1: keep or
- * root). Returns 0 or -1 with errno. */
+/* Writes a file under root atomically (temp with mode and owner set,
+ * fsync, rename), creating parent directories 0755; mode and owner as
+ * given (uid/gid -1: root). A temporary file of the same target left by a
+ * killed run is removed first. Returns 0 or -1 with errno. */
 int prov_write_file(const struct prov_ctx *ctx, const char *abs, const void *data, size_t len,
                     mode_t mode, uid_t uid, gid_t gid);
 /* Runs argv (argv[0] absolute or found in root's PATH) with the guest's

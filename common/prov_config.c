@@ -13,6 +13,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "log.h"
+#include "prov_state.h"
 #include "userdata.h"
 
 /* ---- files ----------------------------------------------------------------- */
@@ -42,7 +43,7 @@ static int write_state(const struct prov_ctx *ctx, const char *path, const void 
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	int rc = fs_mkdir_p(dir, 0755) == 0 ? fs_write_atomic(path, data, len, mode) : -1;
+	int rc = fs_mkdir_p(dir, 0755) == 0 ? prov_state_write(path, data, len, mode) : -1;
 	free(dir);
 	if (rc < 0)
 		log_msg(LOG_WRN, "egs.run", "cannot write %s: %s", path, strerror(errno));

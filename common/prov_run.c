@@ -125,6 +125,14 @@ static const char *freq_name(enum prov_freq f)
 	return f == FREQ_ALWAYS ? "always" : f == FREQ_ONCE ? "once" : "once-per-instance";
 }
 
+/* The module's semaphore (none for FREQ_ALWAYS): written whether the
+ * module succeeded or failed, as cloud-init keeps it (no retry). */
+static void write_sem(const char *sem)
+{
+	if (sem && prov_sem_write(sem) < 0)
+		log_msg(LOG_WRN, "egs.run", "cannot write semaphore %s: %s", sem, strerror(errno));
+}
+
 static void run_module(struct runner *r, const struct prov_module *m, enum prov_stage s)
 {
 	if (!module_active(m, r->ctx.cfg)) {
@@ -149,8 +157,8 @@ static void run_module(struct runner *r, const struct prov_module *m, enum prov_
 	kvp_event(r, "start", sb_str(&name), NULL, sb_str(&msg));
 	if (r->o->dry_run)
 		printf("dry-run: module %s (%s)\n", m->name, freq_name(m->freq));
-	else if (sem && prov_sem_write(sem) < 0)
-		log_msg(LOG_WRN, "egs.run", "cannot write semaphore %s: %s", sem, strerror(errno));
+	else if (m->sem_first)
+		write_sem(sem);
 	log_msg(LOG_INF, "egs.run", "Running module %s", m->name);
 	r->ctx.stage = s;
 	r->ctx.reboot_requested = 0;
@@ -170,6 +178,8 @@ static void run_module(struct runner *r, const struct prov_module *m, enum prov_
 	} else {
 		kvp_event(r, "finish", sb_str(&name), "SUCCESS", sb_str(&msg));
 	}
+	if (!m->sem_first && !r->o->dry_run)
+		write_sem(sem);
 	if ((r->ctx.reboot_requested ? egs_state_module_reboot(&r->egs, m->name)
 	                             : egs_state_module_done(&r->egs, m->name)) < 0)
 		log_msg(LOG_WRN, "egs.run", "%s: out of memory", EGS_STATE_FILE);
@@ -278,7 +288,7 @@ static void stage_final_files(struct runner *r)
 	          EGS_VERSION);
 	char *bf = fs_join(r->instance_dir, "boot-finished");
 	if (bf)
-		fs_write_atomic(bf, b.data, b.len, 0644);
+		prov_state_write(bf, b.data, b.len, 0644);
 	free(bf);
 	sb_free(&b);
 	sb_free(&up);

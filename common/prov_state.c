@@ -98,7 +98,7 @@ int prov_state_boot(const struct prov_paths *p, const char *boot_id, int dry_run
 		char *dir = prov_state_path(p, "data");
 		sb_printf(&b, "%s\n", boot_id);
 		if (dir && fs_mkdir_p(dir, 0755) == 0)
-			fs_write_atomic(path, b.data, b.len, 0644);
+			prov_state_write(path, b.data, b.len, 0644);
 		free(dir);
 		sb_free(&b);
 	}
@@ -118,7 +118,7 @@ char *prov_state_iid_dirname(const char *iid)
 static int write_text(const char *dir, const char *name, const char *text, mode_t mode)
 {
 	char *path = fs_join(dir, name);
-	int rc = path ? fs_write_atomic(path, text, strlen(text), mode) : -1;
+	int rc = path ? prov_state_write(path, text, strlen(text), mode) : -1;
 	free(path);
 	return rc;
 }
@@ -253,6 +253,12 @@ static double now_f(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+int prov_state_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	fs_atomic_remove_stale(path); /* best effort: the write below matters */
+	return fs_write_atomic(path, data, len, mode);
+}
+
 int prov_sem_write(const char *path)
 {
 	char *dir = strdup(path);
@@ -271,7 +277,7 @@ int prov_sem_write(const char *path)
 	jw_init(&w, &b, 0, 0);
 	jw_double(&w, now_f());
 	sb_putc(&b, '\n');
-	rc = fs_write_atomic(path, b.data, b.len, 0644);
+	rc = prov_state_write(path, b.data, b.len, 0644);
 	sb_free(&b);
 	return rc;
 }
@@ -435,7 +441,7 @@ static int save_with_link(const struct prov_paths *p, const char *name, const st
 	char *link = fs_join(p->run, name);
 	int rc = -1;
 	if (path && link && fs_mkdir_p(data, 0755) == 0 &&
-	    fs_write_atomic(path, b->data, b->len, 0644) == 0) {
+	    prov_state_write(path, b->data, b->len, 0644) == 0) {
 		rc = 0;
 		if (fs_mkdir_p(p->run, 0755) == 0) {
 			/* ../../var/lib/cloud/data/NAME when both are in their usual places */

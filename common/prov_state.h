@@ -10,6 +10,7 @@
 #define EGS_PROV_STATE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "prov.h"
 #include "strbuf.h"
@@ -57,6 +58,10 @@ int prov_sem_path(const struct prov_paths *p, const char *instance_dir, const ch
 int prov_sem_has(const char *path);
 /* Writes "<pid>: <time.time()>\n" (0644), creating sem/. Returns 0 or -1. */
 int prov_sem_write(const char *path);
+/* fs_write_atomic for the state tree and the instance's files: first
+ * removes the temporary file of path that a killed run left (one egs run
+ * at a time writes them). Returns 0 or -1 with errno. */
+int prov_state_write(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Reads and parses the JSON file STATE/rel into *doc (free with
  * ydoc_free). Returns 0; 1 when the file is missing (*doc NULL); -1 when it

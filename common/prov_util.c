@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -75,12 +76,16 @@ int prov_write_file(const struct prov_ctx *ctx, const char *abs, const void *dat
 	char *path = prov_path(ctx, abs);
 	if (!path)
 		return -1;
+	/* the owner is set before the rename: a kill never leaves the new
+	 * file in place with root's ownership. The temporary file of this
+	 * target that a killed run left is removed first (best effort: one
+	 * egs run at a time writes a tree's files). */
 	int rc = -1;
-	if (mkdir_parents(path) == 0 && fs_write_atomic(path, data, len, mode) == 0) {
-		rc = 0;
-		if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) < 0)
-			rc = -1;
-	}
+	char tmp[PATH_MAX];
+	fs_atomic_remove_stale(path);
+	if (mkdir_parents(path) == 0 &&
+	    fs_atomic_prepare(path, tmp, sizeof(tmp), data, len, mode, uid, gid) == 0)
+		rc = fs_atomic_publish(tmp, path);
 	int e = errno;
 	free(path);
 	errno = e;

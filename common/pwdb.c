@@ -2,7 +2,6 @@
  * lckpwdf lock (common/pwdb.h). */
 #include "pwdb.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filetxn.h"
 #include "fsutil.h"
 
 #define UID_MIN 1000
@@ -21,6 +21,8 @@
 #define USERS_GID 100
 #define LOCK_WAIT_S 15
 #define DB_MAX (16 * 1024 * 1024)
+/* filetxn's journal of a pwdb_commit (next to .pwd.lock) */
+#define PWDB_JOURNAL "/etc/.pwd.egs-journal"
 
 static const char *const file_names[4] = {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"};
 
@@ -181,6 +183,29 @@ static int seed_line(struct pwdb_file *f, const char *line)
 	return 0;
 }
 
+/* Under the lock, before reading: finishes the commit of a killed egs
+ * (its journal) and removes the temporary files of one killed earlier. */
+static int recover(const struct prov_ctx *ctx, struct strbuf *err)
+{
+	char *journal = prov_path(ctx, PWDB_JOURNAL);
+	char *paths[4] = {NULL, NULL, NULL, NULL};
+	int rc = -1;
+	if (!journal)
+		goto nomem;
+	for (int i = 0; i < 4; i++)
+		if (!(paths[i] = prov_path(ctx, file_names[i])))
+			goto nomem;
+	rc = filetxn_recover(journal, (const char *const *)paths, 4, err);
+	goto out;
+nomem:
+	sb_puts(err, "out of memory");
+out:
+	for (int i = 0; i < 4; i++)
+		free(paths[i]);
+	free(journal);
+	return rc;
+}
+
 int pwdb_open(struct pwdb *db, const struct prov_ctx *ctx, int lock, struct strbuf *err)
 {
 	memset(db, 0, sizeof(*db));
@@ -215,6 +240,10 @@ int pwdb_open(struct pwdb *db, const struct prov_ctx *ctx, int lock, struct strb
 			}
 			usleep(100000);
 		}
+		if (recover(ctx, err) < 0) {
+			pwdb_close(db);
+			return -1;
+		}
 	}
 	for (int i = 0; i < 4; i++) {
 		if (file_load(ctx, file_names[i], db_file(db, i), err) < 0) {
@@ -247,12 +276,24 @@ void pwdb_close(struct pwdb *db)
 	db->lockfd = -1;
 }
 
+/* The four files are replaced as one (common/filetxn.h): a kill between
+ * two renames would otherwise leave, say, a user in passwd whose private
+ * group never reached group, which the next run (finding the user) would
+ * not repair. */
 int pwdb_commit(struct pwdb *db, struct strbuf *err)
 {
 	gid_t shadow_gid = 0;
 	gid_t g;
 	if (pwdb_getgrnam(db, "shadow", &g) == 1)
 		shadow_gid = g;
+	struct strbuf text[4] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
+	char *paths[4] = {NULL, NULL, NULL, NULL};
+	struct filetxn_file files[4];
+	size_t n = 0;
+	int rc = -1;
+	char *journal = db->ctx->dry_run ? NULL : prov_path(db->ctx, PWDB_JOURNAL);
+	if (!db->ctx->dry_run && !journal)
+		goto nomem;
 	for (int i = 0; i < 4; i++) {
 		struct pwdb_file *f = db_file(db, i);
 		if (!f->dirty)
@@ -263,23 +304,37 @@ int pwdb_commit(struct pwdb *db, struct strbuf *err)
 			f->uid = 0;
 			f->gid = secret ? shadow_gid : 0;
 		}
-		struct strbuf sb = STRBUF_INIT;
 		for (size_t j = 0; j < f->n; j++) {
-			sb_puts(&sb, f->lines[j]);
-			sb_putc(&sb, '\n');
+			sb_puts(&text[i], f->lines[j]);
+			sb_putc(&text[i], '\n');
 		}
-		int rc = prov_write_file(db->ctx, file_names[i], sb_str(&sb), sb.len, f->mode, f->uid,
-		                         f->gid);
-		explicit_bzero(sb.data ? sb.data : (char *)"", sb.data ? sb.cap : 0);
-		sb_free(&sb);
-		if (rc < 0) {
-			sb_printf(err, "cannot write %s: %s", file_names[i], strerror(errno));
-			return -1;
-		}
-		f->dirty = 0;
-		f->exists = 1;
+		prov_action(db->ctx, "write %s (%zu bytes, mode %04o)", file_names[i], text[i].len,
+		            (unsigned)f->mode);
+		paths[i] = prov_path(db->ctx, file_names[i]);
+		if ((f->n && !text[i].data) || !paths[i])
+			goto nomem;
+		files[n++] = (struct filetxn_file){.path = paths[i], .data = sb_str(&text[i]),
+		                                   .len = text[i].len, .mode = f->mode,
+		                                   .uid = f->uid, .gid = f->gid};
 	}
-	return 0;
+	if (n && !db->ctx->dry_run && filetxn_commit(journal, files, n, err) < 0)
+		goto out;
+	for (int i = 0; i < 4; i++) {
+		db_file(db, i)->exists |= db_file(db, i)->dirty;
+		db_file(db, i)->dirty = 0;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	sb_puts(err, "out of memory");
+out:
+	for (int i = 0; i < 4; i++) {
+		explicit_bzero(text[i].data ? text[i].data : (char *)"", text[i].data ? text[i].cap : 0);
+		sb_free(&text[i]);
+		free(paths[i]);
+	}
+	free(journal);
+	return rc;
 }
 
 int pwdb_getpwnam(const struct pwdb *db, const char *name, struct pwdb_user *out)
@@ -613,79 +668,3 @@ int pwdb_lookup_owner(const struct prov_ctx *ctx, const char *user, const char *
 	return rc;
 }
 
-/* Copies the directory src into dst (which exists), owned by uid:gid. */
-static int copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, int depth,
-                     struct strbuf *err)
-{
-	if (depth > 32)
-		return 0;
-	DIR *d = opendir(src);
-	if (!d)
-		return errno == ENOENT ? 0 : -1;
-	int rc = 0;
-	struct dirent *de;
-	while (rc == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char *s = fs_join(src, de->d_name), *t = fs_join(dst, de->d_name);
-		struct stat st;
-		if (!s || !t || lstat(s, &st) < 0) {
-			rc = -1;
-		} else if (S_ISDIR(st.st_mode)) {
-			if ((mkdir(t, st.st_mode & 07777) < 0 && errno != EEXIST) ||
-			    lchown(t, uid, gid) < 0 || chmod(t, st.st_mode & 07777) < 0 ||
-			    copy_tree(s, t, uid, gid, depth + 1, err) < 0)
-				rc = -1;
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t n = readlink(s, target, sizeof(target) - 1);
-			if (n < 0)
-				rc = -1;
-			else {
-				target[n] = '\0';
-				if ((symlink(target, t) < 0 && errno != EEXIST) || lchown(t, uid, gid) < 0)
-					rc = -1;
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			struct strbuf data = STRBUF_INIT;
-			if (fs_read_file(s, &data, 0) < 0 ||
-			    fs_write_atomic(t, sb_str(&data), data.len, st.st_mode & 07777) < 0 ||
-			    lchown(t, uid, gid) < 0)
-				rc = -1;
-			sb_free(&data);
-		}
-		if (rc < 0 && err && !err->len)
-			sb_printf(err, "copying skel %s: %s", de->d_name, strerror(errno));
-		free(s);
-		free(t);
-	}
-	closedir(d);
-	return rc;
-}
-
-int pwdb_make_home(const struct prov_ctx *ctx, const char *home, uid_t uid, gid_t gid,
-                   struct strbuf *err)
-{
-	prov_action(ctx, "create home %s (from /etc/skel, owner %u:%u)", home, (unsigned)uid,
-	            (unsigned)gid);
-	if (ctx->dry_run)
-		return 0;
-	char *path = prov_path(ctx, home), *skel = prov_path(ctx, "/etc/skel");
-	int rc = -1;
-	struct stat st;
-	if (!path || !skel)
-		goto out;
-	if (stat(path, &st) == 0) {
-		rc = 0; /* useradd -m warns and leaves an existing home alone */
-		goto out;
-	}
-	if (fs_mkdir_p(path, 0755) < 0 || chown(path, uid, gid) < 0 || chmod(path, 0755) < 0) {
-		sb_printf(err, "cannot create home %s: %s", home, strerror(errno));
-		goto out;
-	}
-	rc = copy_tree(skel, path, uid, gid, 0, err);
-out:
-	free(path);
-	free(skel);
-	return rc;
-}

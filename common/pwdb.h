@@ -5,7 +5,9 @@
  * never interleave; pwdb_commit replaces each changed file atomically
  * (temp + fsync + rename through prov_write_file), keeping its mode and
  * owner (new files: passwd/group 0644 root:root, shadow/gshadow 0640
- * root:shadow). Allocation follows Debian's useradd/groupadd defaults
+ * root:shadow). The changed files are replaced as one (common/filetxn.h,
+ * journal ROOT/etc/.pwd.egs-journal): pwdb_open with the lock first
+ * finishes a commit a killed egs left half done. Allocation follows Debian's useradd/groupadd defaults
  * (login.defs UID_MIN 1000..UID_MAX 60000: highest used + 1, else the
  * lowest free; system accounts SYS_UID_MIN 100..SYS_UID_MAX 999 from the
  * top down). Nothing here logs a password or a hash. */
@@ -97,10 +99,12 @@ int pwdb_lock(struct pwdb *db, const char *name);
 /* passwd --expire: lastchg = 0. 0 or -1. */
 int pwdb_expire(struct pwdb *db, const char *name);
 
-/* useradd -m: creates ROOT/home (mode 0755 and parents 0755, as
- * useradd with UMASK 022) owned by uid:gid and copies ROOT/etc/skel into
- * it (files, directories, symlinks; ownership uid:gid). An existing home
- * is left alone. 0 or -1 with err. */
+/* useradd -m: creates ROOT/home (mode 0755, parents 0755, as useradd
+ * with UMASK 022) owned by uid:gid with a copy of ROOT/etc/skel (files,
+ * directories, symlinks; ownership uid:gid), built as DIR/.NAME.egs-home-
+ * XXXXXX and renamed into place, so it is never half filled. Call with the
+ * lock held: it removes such temporary homes left by a killed run. An
+ * existing home is left alone. 0 or -1 with err. */
 int pwdb_make_home(const struct prov_ctx *ctx, const char *home, uid_t uid, gid_t gid,
                    struct strbuf *err);
 

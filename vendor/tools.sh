@@ -36,6 +36,8 @@ mkfs.vfat     dosfstools
 mcopy         mtools
 cpio          cpio
 depmod        kmod
+strace        strace
+valgrind      valgrind
 LIST
 # cloud-init is the oracle of the validate tests: installed, never run.
 # /etc/cloud/cloud-init.disabled first, so it can never provision this

@@ -80,8 +80,13 @@ class Service:
     """`egs service` on a unix socket in a temporary directory, with a
     throwaway client key in id_egs.pub. Use as a context manager."""
 
-    def __init__(self, suite, extra_args=(), key_kind="ecdsa", authorize=True, env=None):
+    def __init__(self, suite, extra_args=(), key_kind="ecdsa", authorize=True, env=None,
+                 wrapper=(), egs=None):
+        """wrapper: a command the service runs under (e.g. valgrind ...);
+        egs: the binary to serve with (default $EGS)."""
         self.suite = suite
+        self.wrapper = list(wrapper)
+        self.egs = egs or EGS
         self.dir = suite.tmpdir("egs-svc-")
         self.config = os.path.join(self.dir, "config")
         self.logdir = os.path.join(self.dir, "log")
@@ -100,7 +105,7 @@ class Service:
 
     def start(self, wait=10):
         self.stdout = open(os.path.join(self.dir, "service.out"), "wb")
-        cmd = [EGS, "service", "--listen", "unix:" + self.sock, "--config-dir", self.config,
+        cmd = self.wrapper + [self.egs, "service", "--listen", "unix:" + self.sock, "--config-dir", self.config,
                "--log-dir", self.logdir, "--kvp-dir", self.kvpdir] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=self.stdout, stderr=subprocess.STDOUT,
                                      env=self.env)

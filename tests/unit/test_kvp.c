@@ -1,5 +1,6 @@
 /* common/kvp.c: pool parsing, validation, locked rewrites, and concurrent
- * writers (ours, cloud-init's flock appender, hv_kvp_daemon's fcntl style). */
+ * writers (ours, cloud-init's flock appender, hv_kvp_daemon's fcntl style;
+ * all three at once for 10,000 operations). */
 #include "fsutil.h"
 #include "kvp.h"
 #include "strbuf.h"
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -477,6 +479,214 @@ static void run_phase(const char *name, int (*foreign)(int), int rounds)
 	free(path);
 }
 
+/* ---- three writers at once, 10,000 operations ----------------------------
+ * egs (kvp_update: fcntl + flock, whole rewrite), a cloud-init appender
+ * (flock, O_APPEND record) and an hv_kvp_daemon-style writer (fcntl
+ * whole-file lock, value rewritten in place, new keys appended) hammer one
+ * pool. Each owns 10 keys and stores "KEY#SEQ:" followed by a pattern
+ * derived from it, so a torn value shows; afterwards every writer's last
+ * value of every key must be there. egs keeps going until the appender is
+ * done, so its rewrites keep folding the appended duplicates (the pool
+ * stays small and the loop fast). */
+#define TRIO_KEYS 10
+#define TRIO_EGS_MIN 3000
+#define TRIO_EGS_MAX 20000
+#define TRIO_CI_OPS 4000
+#define TRIO_HV_OPS 3000
+#define TRIO_BACKLOG 200 /* records: the appender waits for egs beyond this */
+
+struct trio_shared {
+	volatile int ci_done;
+	volatile int egs_ops;
+};
+
+static void trio_value(const char *key, int seq, char *out, size_t size)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "%s#%06d:", key, seq);
+	value_for(prefix, out, size);
+}
+
+/* 1 when value is trio_value(key, seq) for some seq (returned in *seq). */
+static int trio_whole(const char *key, const char *value, int *seq)
+{
+	char want[2048];
+	size_t kl = strlen(key);
+	if (strncmp(value, key, kl) != 0 || value[kl] != '#' || sscanf(value + kl + 1, "%d", seq) != 1)
+		return 0;
+	trio_value(key, *seq, want, sizeof(want));
+	return strcmp(value, want) == 0;
+}
+
+static int trio_egs(const char *dir, struct trio_shared *sh)
+{
+	struct strbuf err = STRBUF_INIT;
+	char key[32], val[2048];
+	int i = 0;
+	for (; (i < TRIO_EGS_MIN || !sh->ci_done) && i < TRIO_EGS_MAX; i++) {
+		snprintf(key, sizeof(key), "egs-%d", i % TRIO_KEYS);
+		trio_value(key, i, val, sizeof(val));
+		struct kvp_change c[] = {{key, val}};
+		if (kvp_update(dir, 1, c, 1, KVP_CREATE, &err) < 0) {
+			fprintf(stderr, "egs writer: %s\n", sb_str(&err));
+			return 1;
+		}
+		sh->egs_ops = i + 1;
+	}
+	sb_free(&err);
+	return 0;
+}
+
+static int trio_ci(const char *dir, struct trio_shared *sh)
+{
+	char *path = kvp_pool_path(dir, 1);
+	unsigned char r[KVP_RECORD_SIZE];
+	char key[32], val[2048];
+	long waits = 0;
+	for (int i = 0; i < TRIO_CI_OPS; i++) {
+		struct stat st;
+		while (stat(path, &st) == 0 && st.st_size > TRIO_BACKLOG * KVP_RECORD_SIZE) {
+			if (++waits > 200000) /* 20 s without egs catching up */
+				return 1;
+			usleep(100);
+		}
+		snprintf(key, sizeof(key), "ci-%d", i % TRIO_KEYS);
+		trio_value(key, i, val, sizeof(val));
+		record(r, key, val);
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fs_write_all(fd, r, sizeof(r)) < 0)
+			return 1;
+		close(fd);
+	}
+	sh->ci_done = 1;
+	free(path);
+	return 0;
+}
+
+/* One upsert as hv_kvp_daemon would do it without rewriting the file. */
+static int trio_hv_once(const char *path, const char *key, const char *val)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET}; /* l_len 0: whole file */
+	if (fd < 0 || fcntl(fd, F_SETLKW, &fl) < 0)
+		return -1;
+	struct stat st;
+	struct strbuf img = STRBUF_INIT;
+	int rc = -1;
+	if (fstat(fd, &st) < 0 || sb_reserve(&img, (size_t)st.st_size + 1) < 0 ||
+	    pread(fd, img.data, (size_t)st.st_size, 0) != st.st_size)
+		goto out;
+	/* whole records only: an append may be under way at the end */
+	size_t n = (size_t)st.st_size / KVP_RECORD_SIZE;
+	off_t at = -1;
+	for (size_t i = 0; i < n && at < 0; i++)
+		if (strncmp(img.data + i * KVP_RECORD_SIZE, key, KVP_KEY_SIZE) == 0)
+			at = (off_t)(i * KVP_RECORD_SIZE);
+	char field[KVP_VALUE_SIZE];
+	memset(field, 0, sizeof(field));
+	memcpy(field, val, strlen(val));
+	if (at >= 0) {
+		rc = pwrite(fd, field, sizeof(field), at + KVP_KEY_SIZE) == (ssize_t)sizeof(field) ? 0 : -1;
+	} else {
+		unsigned char r[KVP_RECORD_SIZE];
+		record(r, key, val);
+		int afd = open(path, O_WRONLY | O_APPEND);
+		rc = afd >= 0 && fs_write_all(afd, r, sizeof(r)) == 0 ? 0 : -1;
+		if (afd >= 0)
+			close(afd); /* also drops fd's fcntl lock: the write is done */
+	}
+out:
+	sb_free(&img);
+	close(fd);
+	return rc;
+}
+
+static int trio_hv(const char *dir)
+{
+	char *path = kvp_pool_path(dir, 1);
+	char key[32], val[2048];
+	for (int i = 0; i < TRIO_HV_OPS; i++) {
+		snprintf(key, sizeof(key), "hv-%d", i % TRIO_KEYS);
+		trio_value(key, i, val, sizeof(val));
+		if (trio_hv_once(path, key, val) < 0)
+			return 1;
+	}
+	free(path);
+	return 0;
+}
+
+/* The last seq a writer that did ops operations stored in key k. */
+static int trio_last(int ops, int k)
+{
+	return ops - 1 - ((ops - 1 - k) % TRIO_KEYS + TRIO_KEYS) % TRIO_KEYS;
+}
+
+static void test_three_writers(void)
+{
+	t_group("egs + cloud-init appender + hv_kvp_daemon writer, 10,000 operations");
+	char dir[64];
+	snprintf(dir, sizeof(dir), "%s/egs-kvp3-XXXXXX",
+	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	struct trio_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+	                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK(sh != MAP_FAILED))
+		return;
+	memset(sh, 0, sizeof(*sh));
+	pid_t pid[3];
+	for (int w = 0; w < 3; w++) {
+		pid[w] = fork();
+		if (pid[w] == 0)
+			_exit(w == 0 ? trio_egs(dir, sh) : w == 1 ? trio_ci(dir, sh) : trio_hv(dir));
+	}
+	CHECK(wait_ok(pid[0]));
+	CHECK(wait_ok(pid[1]));
+	CHECK(wait_ok(pid[2]));
+	int ops = sh->egs_ops + TRIO_CI_OPS + TRIO_HV_OPS;
+	printf("# three writers: %d operations (egs %d, cloud-init %d, hv %d)\n", ops, sh->egs_ops,
+	       TRIO_CI_OPS, TRIO_HV_OPS);
+	CHECK(ops >= 10000);
+
+	struct kvp_pool p = KVP_POOL_INIT;
+	struct strbuf err = STRBUF_INIT;
+	CHECK_INT(kvp_read(dir, 1, &p, &err), 0); /* whole records, NUL-terminated fields */
+	int torn = 0, stranger = 0, lost = 0;
+	for (size_t i = 0; i < p.count; i++) {
+		int seq, k;
+		char w[8];
+		if (sscanf(p.rec[i].key, "%3[a-z]-%d", w, &k) != 2)
+			stranger++;
+		else if (!trio_whole(p.rec[i].key, p.rec[i].value, &seq))
+			torn++;
+	}
+	const char *names[3] = {"egs", "ci", "hv"};
+	int counts[3] = {sh->egs_ops, TRIO_CI_OPS, TRIO_HV_OPS};
+	for (int w = 0; w < 3; w++) {
+		for (int k = 0; k < TRIO_KEYS; k++) {
+			char key[32];
+			int seq = -1;
+			snprintf(key, sizeof(key), "%s-%d", names[w], k);
+			const char *v = kvp_get(&p, key);
+			if (!v || !trio_whole(key, v, &seq) || seq != trio_last(counts[w], k)) {
+				fprintf(stderr, "lost update: %s = seq %d, want %d\n", key, seq,
+				        trio_last(counts[w], k));
+				lost++;
+			}
+		}
+	}
+	CHECK_INT(torn, 0);
+	CHECK_INT(stranger, 0);
+	CHECK_INT(lost, 0);
+	kvp_pool_free(&p);
+	sb_free(&err);
+	munmap(sh, sizeof(*sh));
+	char *path = kvp_pool_path(dir, 1);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 /* What a writer killed mid-append leaves: the file grown, the appended
  * record still zeros. The next update drops it. */
 static void test_crash_leftover(void)
@@ -520,6 +730,7 @@ int main(void)
 	test_crash_leftover();
 	run_phase("concurrent writers + cloud-init appender", cloudinit_appender, 200);
 	run_phase("concurrent writers + hv_kvp_daemon writer", hv_writer, 200);
+	test_three_writers();
 
 	char *p;
 	for (int i = 0; i < 10; i++) {
