@@ -296,7 +296,7 @@ int egs_state_save(const struct prov_paths *p, struct egs_state *s)
 	if (!path || egs_state_json(s, &b) < 0)
 		errno = ENOMEM;
 	else
-		rc = fs_write_atomic(path, b.data, b.len, 0644);
+		rc = prov_state_write(path, b.data, b.len, 0644);
 	free(path);
 	sb_free(&b);
 	return rc;
