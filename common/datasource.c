@@ -11,6 +11,7 @@
 #include "blockdev.h"
 #include "fsutil.h"
 #include "log.h"
+#include "strv.h"
 
 /* ---- seeds --------------------------------------------------------------- */
 
@@ -129,18 +130,6 @@ int ds_parse_cmdline(const char *cmdline, struct ydoc *d, struct ynode *md)
 
 /* ---- meta-data ----------------------------------------------------------- */
 
-static int push_key(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-	if (!nv)
-		return -1;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -1;
-	nv[++*n] = NULL;
-	return 0;
-}
-
 char **ds_normalize_pubkeys(const struct ynode *n)
 {
 	char **v = calloc(1, sizeof(*v));
@@ -153,12 +142,8 @@ char **ds_normalize_pubkeys(const struct ynode *n)
 		const char *p = n->str;
 		while (*p) {
 			size_t l = strcspn(p, "\r\n");
-			char *line = strndup(p, l);
-			if (!line || push_key(&v, &count, line) < 0) {
-				free(line);
+			if (strv_pushn(&v, &count, p, l) < 0)
 				break;
-			}
-			free(line);
 			p += l;
 			if (*p == '\r' && p[1] == '\n')
 				p++;
@@ -168,17 +153,17 @@ char **ds_normalize_pubkeys(const struct ynode *n)
 	} else if (n->kind == Y_SEQ) {
 		for (size_t i = 0; i < n->n; i++)
 			if (ynode_str(n->items[i]))
-				push_key(&v, &count, ynode_str(n->items[i]));
+				strv_push(&v, &count, ynode_str(n->items[i]));
 	} else if (n->kind == Y_MAP) {
 		for (size_t i = 0; i < n->n; i++) {
 			const struct ynode *kl = ymap_value(n, i);
 			if (kl && kl->kind == Y_STR) {
 				if (kl->str[0])
-					push_key(&v, &count, kl->str);
+					strv_push(&v, &count, kl->str);
 			} else if (kl && kl->kind == Y_SEQ) {
 				for (size_t j = 0; j < kl->n; j++)
 					if (ynode_str(kl->items[j]) && ynode_str(kl->items[j])[0])
-						push_key(&v, &count, ynode_str(kl->items[j]));
+						strv_push(&v, &count, ynode_str(kl->items[j]));
 			}
 		}
 	}

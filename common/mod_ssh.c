@@ -12,27 +12,12 @@
 #include "log.h"
 #include "prov_sshkeys.h"
 #include "prov_users.h"
+#include "strv.h"
 
 static const char *const host_key_keys[] = {
 	"ssh_deletekeys", "ssh_genkeytypes", "ssh_keys", "ssh_quiet_keygen", "ssh_publish_hostkeys",
 	NULL,
 };
-
-/* Appends s to v unless it is there (keys go through a set). */
-static int add_key(char ***v, size_t *n, const char *s)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], s))
-			return 0;
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-	if (!nv)
-		return -1;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -1;
-	nv[++*n] = NULL;
-	return 0;
-}
 
 static int run_ssh(struct prov_ctx *ctx, struct strbuf *err)
 {
@@ -52,15 +37,18 @@ static int run_ssh(struct prov_ctx *ctx, struct strbuf *err)
 	if (prov_bool(ymap_get(ctx->cfg, "allow_public_ssh_keys"), 1) && ctx->meta &&
 	    ctx->meta->public_keys)
 		for (char **k = ctx->meta->public_keys; *k; k++)
-			if (add_key(&keys, &n, *k) < 0)
+			if (strv_pushn_unique(&keys, &n, *k, strlen(*k)) < 0)
 				goto nomem;
 	const struct ynode *ck = ymap_get(ctx->cfg, "ssh_authorized_keys");
 	if (ck && ck->kind == Y_SEQ) {
-		for (size_t i = 0; i < ck->n; i++)
-			if (ck->items[i] && ck->items[i]->kind == Y_STR && add_key(&keys, &n, ck->items[i]->str) < 0)
+		for (size_t i = 0; i < ck->n; i++) {
+			const struct ynode *key = ck->items[i];
+			if (key && key->kind == Y_STR &&
+			    strv_pushn_unique(&keys, &n, key->str, strlen(key->str)) < 0)
 				goto nomem;
+		}
 	} else if (ck && ck->kind == Y_STR) {
-		if (add_key(&keys, &n, ck->str) < 0)
+		if (strv_pushn_unique(&keys, &n, ck->str, strlen(ck->str)) < 0)
 			goto nomem;
 	}
 	if (def && prov_setup_user_keys(ctx, def->name, keys, n, NULL, &why) < 0)
@@ -105,9 +93,7 @@ fail:
 out:
 	(void)err;
 	prov_users_free(&ug);
-	for (size_t i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
+	strv_free(keys);
 	free(opts);
 	sb_free(&why);
 	return 0;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "prov_sshkeys.h"
 #include "prov_users.h"
+#include "strv.h"
 #include "pwdb.h"
 #include "sha512crypt.h"
 
@@ -256,7 +257,7 @@ static int add_user(struct prov_ctx *ctx, struct pwdb *db, const struct uentry *
 	}
 	rc = 0;
 out:
-	prov_users_strv_free(groups, ng);
+	strv_free(groups);
 	return rc;
 }
 
@@ -349,16 +350,10 @@ static int user_keys(struct prov_ctx *ctx, const struct uentry *u, const struct 
 			                                              : keys->items[2 * i + 1];
 			if (!k || k->kind != Y_STR)
 				continue;
-			int dup = 0;
-			for (size_t j = 0; j < n; j++)
-				dup |= !strcmp(v[j], k->str);
-			char **nv = dup ? v : realloc(v, (n + 1) * sizeof(*v));
-			if (!nv || (!dup && !(nv[n] = strdup(k->str)))) {
+			if (strv_pushn_unique(&v, &n, k->str, strlen(k->str)) < 0) {
 				rc = -1;
 				break;
 			}
-			v = nv;
-			n += !dup;
 		}
 	} else if (keys->kind != Y_NULL) {
 		log_msg(LOG_WRN, "egs.run", "Invalid type '%s' detected for 'ssh_authorized_keys' of %s",
@@ -368,7 +363,7 @@ static int user_keys(struct prov_ctx *ctx, const struct uentry *u, const struct 
 		rc = prov_setup_user_keys(ctx, u->name, v, n, NULL, err);
 	else if (rc < 0)
 		sb_puts(err, "out of memory");
-	prov_users_strv_free(v, n);
+	strv_free(v);
 	return rc;
 }
 

@@ -17,38 +17,9 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "strv.h"
 
 /* ---- small helpers --------------------------------------------------------- */
-
-/* Appends a copy of s to the NULL-terminated list *v. 0 or -1 (ENOMEM). */
-static int strv_push(char ***v, const char *s)
-{
-	size_t n = 0;
-	while (*v && (*v)[n])
-		n++;
-	char **nv = realloc(*v, (n + 2) * sizeof(*nv));
-	if (!nv)
-		return -1;
-	*v = nv;
-	nv[n] = strdup(s);
-	nv[n + 1] = NULL;
-	return nv[n] ? 0 : -1;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int strv_has(char *const *v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
 
 /* An empty list instead of NULL, so renderers never check. */
 static int strv_init(char ***v)
@@ -63,7 +34,7 @@ static int note(struct netcfg *cfg, const char *fmt, const char *a, const char *
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), fmt, a ? a : "?", b ? b : "?");
-	return strv_push(&cfg->skipped, buf);
+	return strv_push(&cfg->skipped, NULL, buf);
 }
 
 /* A malloc'd lower-case copy of a MAC address (NULL: ENOMEM). */
@@ -169,10 +140,10 @@ static int bad(struct strbuf *err, const char *where, const char *what, const ch
 static int add_strings(char ***v, const struct ynode *n)
 {
 	if (scalar(n))
-		return strv_has(*v, scalar(n)) ? 0 : strv_push(v, scalar(n));
+		return strv_has(*v, scalar(n)) ? 0 : strv_push(v, NULL, scalar(n));
 	for (size_t i = 0; i < ynode_count(n) && n->kind == Y_SEQ; i++) {
 		const char *s = scalar(yseq_at(n, i));
-		if (s && !strv_has(*v, s) && strv_push(v, s) < 0)
+		if (s && !strv_has(*v, s) && strv_push(v, NULL, s) < 0)
 			return -1;
 	}
 	return 0;
@@ -576,7 +547,7 @@ static int read_sysnet(const char *sysnet, char ***names, char ***macs)
 				sb_reset(&mac);
 			while (mac.len && isspace((unsigned char)mac.data[mac.len - 1]))
 				sb_truncate(&mac, mac.len - 1);
-			if (strv_push(names, de->d_name) < 0 || strv_push(macs, sb_str(&mac)) < 0)
+			if (strv_push(names, NULL, de->d_name) < 0 || strv_push(macs, NULL, sb_str(&mac)) < 0)
 				rc = -1;
 		}
 		sb_free(&mac);
@@ -603,7 +574,7 @@ static int resolve_one(struct netcfg_iface *ifc, char **names, char **macs)
 		} else {
 			ok = strcmp(ifc->id, names[i]) == 0;
 		}
-		if (ok && strv_push(&ifc->devs, names[i]) < 0)
+		if (ok && strv_push(&ifc->devs, NULL, names[i]) < 0)
 			return -1;
 	}
 	const char *name = ifc->id;

@@ -10,44 +10,7 @@
 #include <strings.h>
 
 #include "log.h"
-
-static int strv_has(char **v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static int strv_push(char ***v, size_t *n, const char *s, size_t len)
-{
-	char *d = strndup(s, len);
-	char **nv = d ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
-	if (!nv) {
-		free(d);
-		return -1;
-	}
-	nv[(*n)++] = d;
-	*v = nv;
-	return 0;
-}
-
-void prov_users_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int push_unique(char ***v, size_t *n, const char *s, size_t len)
-{
-	char *tmp = strndup(s, len);
-	if (!tmp)
-		return -1;
-	int rc = strv_has(*v, *n, tmp) ? 0 : strv_push(v, n, s, len);
-	free(tmp);
-	return rc;
-}
+#include "strv.h"
 
 static int is_space(char c)
 {
@@ -68,7 +31,7 @@ int prov_users_split(const struct ynode *n, char ***v, size_t *count, const char
 		while (s < e) {
 			const char *c = memchr(s, ',', (size_t)(e - s));
 			size_t l = c ? (size_t)(c - s) : (size_t)(e - s);
-			if (l && push_unique(v, count, s, l) < 0)
+			if (l && strv_pushn_unique(v, count, s, l) < 0)
 				goto nomem;
 			s += l + (c ? 1 : 0);
 		}
@@ -82,7 +45,7 @@ int prov_users_split(const struct ynode *n, char ***v, size_t *count, const char
 				          it ? ykind_name(it->kind) : "nothing");
 				return -1;
 			}
-			if (push_unique(v, count, it->str, it->len) < 0)
+			if (strv_pushn_unique(v, count, it->str, it->len) < 0)
 				goto nomem;
 		}
 		return 0;
@@ -249,7 +212,7 @@ static int norm_groups(const struct ynode *g, struct ugroups *ug, struct strbuf 
 		for (;;) {
 			const char *c = memchr(s, ',', (size_t)(e - s));
 			size_t l = c ? (size_t)(c - s) : (size_t)(e - s);
-			if (push_unique(&names, &nnames, s, l) < 0)
+			if (strv_pushn_unique(&names, &nnames, s, l) < 0)
 				goto nomem;
 			if (!c)
 				break;
@@ -307,7 +270,7 @@ static int norm_groups(const struct ynode *g, struct ugroups *ug, struct strbuf 
 					goto nomem;
 				if (mem && mem->kind == Y_STR && items->kind == Y_SEQ) {
 					/* a single member string is one member, not split */
-					if (push_unique(&v[j].members, &v[j].n, mem->str, mem->len) < 0)
+					if (strv_pushn_unique(&v[j].members, &v[j].n, mem->str, mem->len) < 0)
 						goto nomem;
 				} else if (prov_users_split(mem, &v[j].members, &v[j].n, key->str, err) < 0)
 					goto out;
@@ -328,10 +291,10 @@ nomem:
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
-		prov_users_strv_free(v[i].members, v[i].n);
+		strv_free(v[i].members);
 	}
 	free(v);
-	prov_users_strv_free(names, nnames);
+	strv_free(names);
 	return rc;
 }
 
@@ -349,7 +312,7 @@ static int add_names(struct ugroups *ug, const struct ynode *item, const char *w
 			sb_puts(err, "out of memory");
 			rc = -1;
 		}
-	prov_users_strv_free(v, n);
+	strv_free(v);
 	return rc;
 }
 
@@ -421,7 +384,7 @@ static int norm_users(const struct ynode *users, int add_default, struct ugroups
 		for (size_t i = 0; i < n && rc == 0; i++)
 			if (!user_slot(ug, v[i], strlen(v[i])))
 				rc = -1;
-		prov_users_strv_free(v, n);
+		strv_free(v);
 		if (rc < 0 || (add_default && !user_slot(ug, "default", 7)))
 			goto nomem;
 		return 0;
@@ -546,7 +509,7 @@ static int make_default(struct ugroups *ug, const struct ynode *old_user, struct
 nomem:
 	sb_puts(err, "out of memory");
 out:
-	prov_users_strv_free(gv, gn);
+	strv_free(gv);
 	uentry_free(&base);
 	uentry_free(&defent);
 	uentry_free(&parsed);
@@ -611,7 +574,7 @@ void prov_users_free(struct ugroups *ug)
 	free(ug->users);
 	for (size_t i = 0; i < ug->ngroups; i++) {
 		free(ug->groups[i].name);
-		prov_users_strv_free(ug->groups[i].members, ug->groups[i].n);
+		strv_free(ug->groups[i].members);
 	}
 	free(ug->groups);
 	ydoc_free(ug->doc);

@@ -64,11 +64,10 @@ const struct uentry *prov_users_default(const struct ugroups *ug);
 
 /* util.uniq_merge for one value: a string is stripped and split at ','
  * (items are not stripped, empty ones dropped), a list gives its string
- * items, a map its keys. Appends malloc'd strings to *v (count *n),
- * skipping duplicates. Returns 0, or -1 for a non-string item (err). */
+ * items, a map its keys. Appends malloc'd strings to the string vector *v (strv.h; count
+ * *n), skipping duplicates; free it with strv_free. Returns 0, or -1 for
+ * a non-string item (err). */
 int prov_users_split(const struct ynode *n, char ***v, size_t *count, const char *what,
                      struct strbuf *err);
-/* Frees a vector made by prov_users_split. */
-void prov_users_strv_free(char **v, size_t n);
 
 #endif

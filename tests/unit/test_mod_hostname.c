@@ -67,7 +67,8 @@ static void test_hosts(void)
 	run_ok(&t, &mod_update_etc_hosts);
 	char *h = pt_read(&t, "/etc/hosts");
 	CHECK(h && strstr(h, "\n#\n127.0.1.1 web1.example.com web1\n127.0.0.1 localhost\n\n"));
-	CHECK(h && strlen(h) > 2 && !strcmp(h + strlen(h) - 2, "s\n\n") == 0);
+	/* the template ends "ff02::2 ip6-allrouters\n\n", as cloud-init's */
+	CHECK(h && strlen(h) > 3 && strcmp(h + strlen(h) - 3, "s\n\n") == 0);
 	free(h);
 	pt_free(&t);
 
