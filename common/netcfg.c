@@ -139,11 +139,12 @@ static int bad(struct strbuf *err, const char *where, const char *what, const ch
 /* A string or a list of strings (nameservers, search domains). */
 static int add_strings(char ***v, const struct ynode *n)
 {
-	if (scalar(n))
-		return strv_has(*v, scalar(n)) ? 0 : strv_push(v, NULL, scalar(n));
+	const char *one = scalar(n);
+	if (one)
+		return strv_pushn_unique(v, NULL, one, strlen(one));
 	for (size_t i = 0; i < ynode_count(n) && n->kind == Y_SEQ; i++) {
 		const char *s = scalar(yseq_at(n, i));
-		if (s && !strv_has(*v, s) && strv_push(v, NULL, s) < 0)
+		if (s && strv_pushn_unique(v, NULL, s, strlen(s)) < 0)
 			return -1;
 	}
 	return 0;
